@@ -1,0 +1,125 @@
+"""Tokens with their original offsets, and the Whoosh analyzers built from them.
+
+Tokenizing happens on the NORMALIZED text, so a diacritized word stays one
+token (Whoosh's RegexTokenizer would cut كَتَبَ at every mark), and each
+token's start/end point into the ORIGINAL text, so Whoosh and our
+snippets highlight the word as it was written.
+
+Two index levels share the tokenizer:
+
+- exact: normalized words, stopwords kept (phrases, =word, stopword-only queries);
+- stem: normalized words without stopwords, light-stemmed (recall).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from whoosh.analysis import Composable, Filter, Token, Tokenizer
+
+from .normalize import normalize
+from .stem import light_stem
+from .stopwords import is_stopword
+
+# A token is a run of letters and digits of the normalized text.
+TOKEN_PATTERN = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class AnalyzedToken:
+    """One word: where it stands in the original text and what the index sees."""
+
+    position: int
+    start: int  # offset in the original text
+    end: int  # offset in the original text, exclusive
+    original: str
+    normalized: str
+    stem: str | None  # None for a stopword: the stem level leaves it out
+
+
+def analyze(text: str) -> list[AnalyzedToken]:
+    """Every token of text, with original offsets, normalized form and stem."""
+    result = []
+    for position, (start, end, word) in enumerate(tokenize(text)):
+        result.append(AnalyzedToken(position, start, end, text[start:end], word, stem_or_none(word)))
+    return result
+
+
+def tokenize(text: str):
+    """Yield (original_start, original_end, normalized_word) for each token of text."""
+    normalized = normalize(text)
+    spans = normalized.spans
+    for match in TOKEN_PATTERN.finditer(normalized.text):
+        yield spans[match.start()][0], spans[match.end() - 1][1], match.group()
+
+
+@lru_cache(maxsize=500_000)
+def stem_or_none(normalized_word: str) -> str | None:
+    """The stem-level term of a normalized word, or None for a stopword."""
+    if is_stopword(normalized_word):
+        return None
+    return light_stem(normalized_word)
+
+
+class ArabicTokenizer(Tokenizer):
+    """Whoosh tokenizer: normalized words with offsets into the original text."""
+
+    def __eq__(self, other):
+        return type(self) is type(other)
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, tokenize=True,
+                 mode="", **kwargs):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            token.original = token.text = value
+            token.boost = 1.0
+            if positions:
+                token.pos = start_pos
+            if chars:
+                token.startchar, token.endchar = start_char, start_char + len(value)
+            yield token
+            return
+        for position, (start, end, word) in enumerate(_tokenize_cached(value)):
+            token.text = word
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = value[start:end]
+            if positions:
+                token.pos = start_pos + position
+            if chars:
+                token.startchar, token.endchar = start_char + start, start_char + end
+            yield token
+
+
+def _tokenize_cached(value: str):
+    """tokenize() as a list; a separate name keeps the Tokenizer's loop readable."""
+    return list(tokenize(value))
+
+
+class ArabicStemFilter(Filter):
+    """Replace each token by its stem and drop stopwords (positions are kept)."""
+
+    def __eq__(self, other):
+        return type(self) is type(other)
+
+    def __call__(self, tokens):
+        for token in tokens:
+            stem = stem_or_none(token.text)
+            if stem is None:
+                continue
+            token.text = stem
+            yield token
+
+
+def exact_analyzer() -> Composable:
+    """Normalized words, stopwords kept: the exact-form level."""
+    return ArabicTokenizer()
+
+
+def stem_analyzer() -> Composable:
+    """Normalized, stopword-free, light-stemmed words: the recall level."""
+    return ArabicTokenizer() | ArabicStemFilter()

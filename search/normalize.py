@@ -1,0 +1,129 @@
+"""Fold Arabic spelling variants so the index and queries agree.
+
+A query for اكرم must find أكرم, كتب must find كَتَبَ, and مدرسة must find
+مـــدرسة. Every rule below is data with its reason, applied one original
+character at a time, so each normalized character knows the span of the
+original text it came from: snippets are cut and highlighted on the text
+as it was written, diacritics and all.
+
+The profile (identical at index and query time):
+
+- strip diacritics: harakat and tanween, the superscript alef, Qur'anic
+  annotation marks;
+- strip tatweel and every invisible format character (ZWNJ, ZWJ, LRM,
+  RLM, ALM, bidi embeddings and isolates, BOM, soft hyphen);
+- fold presentation forms and ligatures with NFKC (ﻻ becomes لا);
+- unify letter forms (FOLD);
+- map Eastern Arabic and Persian digits to ASCII; lowercase Latin.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+TATWEEL = "\u0640"
+
+# Marks that change pronunciation, never the word a reader means.
+DIACRITIC_RANGES = (
+    ("\u0610", "\u061a"),  # Qur'anic honorifics and small high letters
+    ("\u064b", "\u0652"),  # FATHATAN .. SUKUN: harakat and tanween
+    ("\u0653", "\u065f"),  # MADDA ABOVE, HAMZA ABOVE/BELOW marks, small vowels
+    ("\u0670", "\u0670"),  # SUPERSCRIPT (dagger) ALEF: هٰذا is هذا
+    ("\u06d6", "\u06ed"),  # Qur'anic pause and recitation marks
+)
+
+FOLD = {
+    "\u0622": "\u0627",  # ALEF WITH MADDA ABOVE -> ALEF: آلاف / الاف
+    "\u0623": "\u0627",  # ALEF WITH HAMZA ABOVE -> ALEF: seat often omitted, أحمد / احمد
+    "\u0625": "\u0627",  # ALEF WITH HAMZA BELOW -> ALEF: إسلام / اسلام
+    "\u0671": "\u0627",  # ALEF WASLA -> ALEF: Qur'anic spelling of ال
+    "\u0649": "\u064a",  # ALEF MAKSURA -> YEH: مستشفى / مستشفي both occur
+    "\u0629": "\u0647",  # TEH MARBUTA -> HEH: مدرسة / مدرسه both occur
+    "\u06cc": "\u064a",  # FARSI YEH -> YEH: Persian keyboards type it for ي
+    "\u06a9": "\u0643",  # KEHEH -> KAF: Persian keyboards type it for ك
+    "\u06c0": "\u0647",  # HEH WITH YEH ABOVE -> HEH: Persian form of final ة
+    "\u06be": "\u0647",  # HEH DOACHASHMEE -> HEH: Urdu keyboards type it for ه
+    "\u06c1": "\u0647",  # HEH GOAL -> HEH: Urdu keyboards type it for ه
+    # The seat of a medial hamza follows regional convention, not meaning:
+    # مسؤول / مسئول and شؤون / شئون are both common in Saudi news. Folding
+    # both seats to the bare HAMZA unifies them; no two words differ only
+    # by the seat, so nothing is lost.
+    "\u0624": "\u0621",  # WAW WITH HAMZA ABOVE -> HAMZA
+    "\u0626": "\u0621",  # YEH WITH HAMZA ABOVE -> HAMZA
+}
+
+EASTERN_DIGITS = "\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669"
+PERSIAN_DIGITS = "\u06f0\u06f1\u06f2\u06f3\u06f4\u06f5\u06f6\u06f7\u06f8\u06f9"
+for _digits in (EASTERN_DIGITS, PERSIAN_DIGITS):
+    FOLD.update({digit: str(value) for value, digit in enumerate(_digits)})
+
+
+def is_dropped(char: str) -> bool:
+    """True for a character that carries no letter: a diacritic, tatweel or a format mark."""
+    if char == TATWEEL or unicodedata.category(char) == "Cf":
+        return True
+    return any(low <= char <= high for low, high in DIACRITIC_RANGES)
+
+
+@lru_cache(maxsize=65536)
+def fold_char(char: str) -> str:
+    """Normalize one original character: zero, one or several normalized characters.
+
+    NFKC and lowercasing can each expose a character the other changes
+    (a ligature hiding a diacritic, a capital whose lowercase decomposes),
+    so the steps repeat until nothing changes; that is what makes
+    normalize() idempotent.
+    """
+    text = char
+    while True:
+        folded = unicodedata.normalize("NFKC", text).lower()
+        folded = "".join(FOLD.get(c, c) for c in folded if not is_dropped(c))
+        if folded == text:
+            return folded
+        text = folded
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """Normalized text and, for each of its characters, the original span it came from.
+
+    ``spans[i]`` is ``(start, end)`` in the ORIGINAL text: the character
+    (with any marks it drops) that produced ``text[i]``.
+    """
+
+    text: str
+    spans: tuple[tuple[int, int], ...]
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map the normalized slice [start, end) to the original slice it came from."""
+        if start >= end:
+            return (self.spans[start][0], self.spans[start][0]) if start < len(self.spans) else (0, 0)
+        return self.spans[start][0], self.spans[end - 1][1]
+
+
+def normalize(text: str) -> Normalized:
+    """Normalize text and keep a map from every normalized character to its original span.
+
+    A dropped character (a mark or tatweel) joins the span of the letter
+    before it, so a highlight of كَتَبَ covers its final fatha too.
+    """
+    out: list[str] = []
+    spans: list[tuple[int, int]] = []
+    group_start = 0  # first normalized index produced by the latest kept character
+    for position, char in enumerate(text):
+        folded = fold_char(char)
+        if folded:
+            out.append(folded)
+            group_start = len(spans)
+            spans.extend([(position, position + 1)] * len(folded))
+        elif spans:
+            widened = (spans[group_start][0], position + 1)
+            spans[group_start:] = [widened] * (len(spans) - group_start)
+    return Normalized("".join(out), tuple(spans))
+
+
+def normalize_text(text: str) -> str:
+    """Only the normalized text, for callers that need no offsets."""
+    return "".join(fold_char(char) for char in text)
