@@ -1,0 +1,450 @@
+"""Seed files in, articles out: formats, encodings and the problems found.
+
+A seeds folder is whatever people drop into it: plain text and Markdown
+articles, JSON and JSON Lines dumps (SaudiNewsNet, ARCD), files saved by
+old Windows tools in Windows-1256, stray images and editor leftovers. This
+stage turns each file into Articles and says, as a Problem, what it could
+not use and why; a bad file never stops the run, and nothing here raises
+for one.
+
+Formats (by extension, case-insensitive):
+
+- .txt, .md: one article; the first non-empty line is the title (for .md
+  without its leading #), the rest is the body; the id is the path.
+- .json: one record or an array of records; .jsonl: one record per line,
+  read line by line so a large dump stays within bounded memory.
+
+Encodings, tried in this order: a BOM (UTF-8, UTF-16 LE/BE), strict UTF-8,
+then Windows-1256 only when the result looks like Arabic (see
+looks_arabic): cp1256 maps every byte to some character, so without that
+test any binary file would "decode".
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime
+import fnmatch
+import hashlib
+import io
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+TEXT_SUFFIXES = (".txt", ".md")
+RECORD_SUFFIXES = (".json", ".jsonl")
+SEED_SUFFIXES = TEXT_SUFFIXES + RECORD_SUFFIXES
+
+# Left behind by editors next to the files being edited: never seeds, never worth a warning.
+EDITOR_LEFTOVERS = (
+    "*~",  # Emacs, gedit and nano backups
+    "*.swp",  # Vim swap file
+    "*.swo",  # Vim second swap file
+    "#*#",  # Emacs auto-save
+    ".#*",  # Emacs lock file (hidden anyway; listed for the reader)
+)
+
+NOT_TEXT = "not UTF-8, UTF-16 or Windows-1256 text"
+EMPTY = "empty file"
+
+# Checked before any guessing: a BOM says what the writer meant.
+BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),  # UTF-32 LE shares it; its NULs are refused later
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+# C0 controls other than \t \n \r: no text file has them, binary files do.
+CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+# Share of the non-ASCII letters that must be Arabic for a cp1256 reading to be
+# believed. Real Arabic text is ~100%; Latin-1 French is 0%; random high bytes
+# read as cp1256 give ~74% (49 Arabic letters against 17 accented Latin ones).
+MIN_ARABIC_SHARE = 0.9
+
+# Text fields of a record, in order of preference.
+TITLE_FIELD = "title"
+BODY_FIELDS = ("content", "text", "body")  # SaudiNewsNet: content; ARCD: text
+DATE_FIELDS = ("date", "date_extracted", "published")  # SaudiNewsNet: date_extracted
+
+HASH_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Article:
+    """One searchable document, as found in a seed file."""
+
+    id: str  # stable across runs: the record's id or url, else path or path#n
+    title: str
+    body: str
+    path: str  # of the seed file, relative to the seeds folder, "/" separators
+    url: str | None = None
+    date: datetime.datetime | None = None  # naive: the wall-clock time the source printed
+    source: str | None = None
+    author: str | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something in the seeds that was skipped or half-used, and why (one line)."""
+
+    path: str
+    reason: str
+    line: int | None = None  # 1-based line of the file, when known
+
+
+@dataclass(frozen=True)
+class SeedFile:
+    """A seed file with what an incremental index needs to see it changed."""
+
+    path: str
+    size: int
+    mtime_ns: int
+
+
+class SeedsError(Exception):
+    """The seeds folder itself is unusable: no single file is to blame."""
+
+
+# ---------------------------------------------------------------- scanning
+
+
+def scan(seeds_dir: Path) -> tuple[list[SeedFile], list[Problem]]:
+    """All seed files below seeds_dir, sorted by path, and what was passed over.
+
+    Unknown extensions, unreadable folders, broken links and folders reached
+    twice through symlinks (loops included) are Problems; hidden entries
+    and editor leftovers are skipped silently.
+    """
+    seeds_dir = Path(seeds_dir)
+    if not seeds_dir.exists():
+        raise SeedsError(f"seeds folder {seeds_dir} does not exist")
+    if not seeds_dir.is_dir():
+        raise SeedsError(f"seeds folder {seeds_dir} is not a folder")
+    files: list[SeedFile] = []
+    problems: list[Problem] = []
+    walk(seeds_dir, "", {seeds_dir.resolve(): ""}, [seeds_dir.resolve()], files, problems)
+    files.sort(key=lambda seed: seed.path)
+    return files, problems
+
+
+def walk(folder: Path, prefix: str, seen: dict[Path, str], ancestors: list[Path],
+         files: list[SeedFile], problems: list[Problem]) -> None:
+    """Collect the seed files of folder; prefix is its relative path ("" or "a/b/").
+
+    seen maps every resolved folder visited to its relative path, so a
+    symlinked folder is entered once: a link back to an ancestor is a loop,
+    any other is a second way to the same files (their ids would clash).
+    """
+    try:
+        with os.scandir(folder) as iterator:
+            entries = sorted(iterator, key=lambda entry: entry.name)
+    except OSError as error:
+        problems.append(Problem(prefix.rstrip("/") or ".", f"unreadable folder: {error.strerror}"))
+        return
+    for entry in entries:
+        if is_ignored(entry.name):
+            continue
+        relative = prefix + entry.name
+        if entry.is_dir():
+            resolved = Path(entry.path).resolve()
+            if resolved in seen:
+                problems.append(Problem(relative, folder_seen_reason(resolved, seen, ancestors)))
+                continue
+            seen[resolved] = relative
+            walk(Path(entry.path), relative + "/", seen, ancestors + [resolved], files, problems)
+        elif not entry.is_file():
+            problems.append(Problem(relative, f"{dangling_reason(entry.path)}, ignored"))
+        elif not has_seed_suffix(entry.name):
+            problems.append(Problem(relative, f"unknown file type {suffix_label(entry.name)}, ignored"))
+        else:
+            try:
+                stat = entry.stat()
+            except OSError as error:
+                problems.append(Problem(relative, f"cannot read: {error.strerror}"))
+                continue
+            files.append(SeedFile(relative, stat.st_size, stat.st_mtime_ns))
+
+
+def dangling_reason(path: str) -> str:
+    """What an entry that is neither file nor folder is: a broken or looping link, a socket..."""
+    try:
+        os.stat(path)
+    except OSError as error:
+        return f"broken symlink ({error.strerror})"
+    return "not a regular file"
+
+
+def folder_seen_reason(resolved: Path, seen: dict[Path, str], ancestors: list[Path]) -> str:
+    """Why a symlinked folder is not entered: a loop, or a folder already indexed."""
+    first = seen[resolved] or "."
+    if resolved in ancestors:
+        return f"symlink loop back to {first}, not followed"
+    return f"same folder as {first}, not followed"
+
+
+def is_ignored(name: str) -> bool:
+    """Hidden entries (.git, .DS_Store) and editor leftovers: not seeds, not problems."""
+    return name.startswith(".") or any(fnmatch.fnmatchcase(name, pattern) for pattern in EDITOR_LEFTOVERS)
+
+
+def has_seed_suffix(name: str) -> bool:
+    """True for the extensions read_articles knows (case-insensitive: NEWS.TXT counts)."""
+    return name.lower().endswith(SEED_SUFFIXES)
+
+
+def suffix_label(name: str) -> str:
+    """The extension as shown in a Problem: ".xyz", or "(no extension)"."""
+    suffix = Path(name).suffix
+    return suffix if suffix else "(no extension)"
+
+
+def file_hash(seeds_dir: Path, path: str) -> str:
+    """sha256 hex of the file's bytes, read in chunks so a large dump costs no memory.
+
+    Raises OSError when the file cannot be read: the caller decides whether
+    that is a Problem (scan already listed the file as present).
+    """
+    digest = hashlib.sha256()
+    with open(Path(seeds_dir) / path, "rb") as file:
+        for chunk in iter(lambda: file.read(HASH_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------- reading
+
+
+def read_articles(seeds_dir: Path, path: str) -> tuple[list[Article], list[Problem]]:
+    """Articles of one seed file and the problems found in it; never raises for a bad file."""
+    full_path = Path(seeds_dir) / path
+    suffix = Path(path).suffix.lower()
+    if suffix not in SEED_SUFFIXES:
+        return [], [Problem(path, f"unknown file type {suffix_label(path)}, ignored")]
+    try:
+        if suffix == ".jsonl":
+            with open(full_path, "rb") as file:
+                return read_jsonl(file, path)
+        data = full_path.read_bytes()
+    except OSError as error:
+        return [], [Problem(path, f"cannot read: {error.strerror}")]
+    text = decode_text(data)
+    if text is None:
+        return [], [Problem(path, NOT_TEXT)]
+    if not text.strip():
+        return [], [Problem(path, EMPTY)]
+    if suffix == ".json":
+        return read_json(text, path)
+    return [text_article(text, path, markdown=suffix == ".md")], []
+
+
+def text_article(text: str, path: str, markdown: bool) -> Article:
+    """The one article of a .txt or .md file: first non-empty line, then the rest."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    first = next(number for number, line in enumerate(lines) if line.strip())
+    title = lines[first].strip()
+    if markdown:
+        title = title.lstrip("#").strip()
+    body = "\n".join(lines[first + 1:]).strip()
+    return Article(id=path, title=title, body=body, path=path)
+
+
+def read_json(text: str, path: str) -> tuple[list[Article], list[Problem]]:
+    """Articles of a .json file holding one record or an array of records."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        return [], [Problem(path, f"invalid JSON: {error.msg}", error.lineno)]
+    if isinstance(value, dict):
+        records = [value]
+    elif isinstance(value, list):
+        records = value
+    else:
+        return [], [Problem(path, "JSON top level is not an object or an array of objects")]
+    articles, problems = [], []
+    for index, record in enumerate(records):
+        article, record_problems = record_article(record, path, index, line=None)
+        problems.extend(record_problems)
+        if article is not None:
+            articles.append(article)
+    return articles, problems
+
+
+def read_jsonl(file: BinaryIO, path: str) -> tuple[list[Article], list[Problem]]:
+    """Articles of a .jsonl file, one line at a time; a bad line costs only itself.
+
+    Record n is the n-th non-blank line (0-based), bad ones included, so
+    fixing one line does not change the path#n ids of the others.
+    """
+    if b"\x00" in file.read(8192) and not starts_with_utf16_bom(file):
+        return [], [Problem(path, NOT_TEXT)]  # binary: refused whole, not line by line
+    file.seek(0)
+    articles, problems = [], []
+    index = 0
+    for number, line in jsonl_lines(file):
+        if line is None:
+            problems.append(Problem(path, NOT_TEXT, number))
+            index += 1
+            continue
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            problems.append(Problem(path, f"invalid JSON: {error.msg}", number))
+        else:
+            article, record_problems = record_article(record, path, index, line=number)
+            problems.extend(record_problems)
+            if article is not None:
+                articles.append(article)
+        index += 1
+    if index == 0:
+        problems.append(Problem(path, EMPTY))
+    return articles, problems
+
+
+def starts_with_utf16_bom(file: BinaryIO) -> bool:
+    """True if file begins with a UTF-16 BOM; leaves the file at its start."""
+    file.seek(0)
+    head = file.read(2)
+    file.seek(0)
+    return head in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def jsonl_lines(file: BinaryIO) -> Iterator[tuple[int, str | None]]:
+    """Yield (1-based line number, text or None when undecodable), one line at a time.
+
+    UTF-16 cannot be split on the byte b"\\n", so it goes through a
+    TextIOWrapper; any other file is split in bytes and each line decoded
+    alone (the first one may carry a UTF-8 BOM).
+    """
+    if starts_with_utf16_bom(file):
+        yield from utf16_lines(file)
+        return
+    for number, raw in enumerate(file, 1):
+        yield number, decode_text(raw)
+
+
+def utf16_lines(file: BinaryIO) -> Iterator[tuple[int, str | None]]:
+    """Lines of a UTF-16 file with BOM; an undecodable stretch ends the file."""
+    number = 0
+    try:
+        for number, line in enumerate(io.TextIOWrapper(file, encoding="utf-16", newline=""), 1):
+            yield number, None if CONTROL_CHARS.search(line) else line
+    except UnicodeDecodeError:
+        yield number + 1, None
+
+
+def record_article(record: object, path: str, index: int, line: int | None) -> tuple[Article | None, list[Problem]]:
+    """The article of one JSON record (None if unusable) and its problems."""
+    if not isinstance(record, dict):
+        return None, [Problem(path, f"record {index} is not an object", line)]
+    title = field_text(record, TITLE_FIELD) or ""
+    body = first_field_text(record, BODY_FIELDS) or ""
+    if not title and not body:
+        return None, [Problem(path, f"record {index} has no text", line)]
+    problems = []
+    date = None
+    raw_date = first_field_text(record, DATE_FIELDS)
+    if raw_date is not None:
+        date = parse_date(raw_date)
+        if date is None:
+            problems.append(Problem(path, f"record {index}: unparseable date {raw_date!r}, kept without date", line))
+    url = field_text(record, "url")
+    article = Article(
+        id=field_text(record, "id") or url or f"{path}#{index}",
+        title=title,
+        body=body,
+        path=path,
+        url=url,
+        date=date,
+        source=field_text(record, "source"),
+        author=field_text(record, "author"),
+    )
+    return article, problems
+
+
+def first_field_text(record: dict, names: tuple[str, ...]) -> str | None:
+    """The first of the named fields that has text (content, else text, else body)."""
+    for name in names:
+        text = field_text(record, name)
+        if text:
+            return text
+    return None
+
+
+def field_text(record: dict, name: str) -> str | None:
+    """A field as stripped text; None when absent, blank or not a scalar.
+
+    Numbers count (an id of 7 is "7"); booleans, lists and objects do not.
+    """
+    value = record.get(name)
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def parse_date(value: str) -> datetime.datetime | None:
+    """A naive datetime from ISO 8601, "YYYY-MM-DD hh:mm:ss" or "YYYY-MM-DD"; else None.
+
+    An offset is dropped, not converted: the wall-clock time the source
+    printed is what a reader searching by day expects, and SaudiNewsNet
+    dates carry no offset at all.
+    """
+    text = value.strip()
+    if text[-1:] in ("Z", "z"):
+        text = text[:-1] + "+00:00"  # Python 3.10's fromisoformat refuses "Z"
+    try:
+        return datetime.datetime.fromisoformat(text).replace(tzinfo=None)
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------- encodings
+
+
+def decode_text(data: bytes) -> str | None:
+    """data as text, or None if it is neither UTF-8, UTF-16 with BOM nor Arabic Windows-1256.
+
+    Text with C0 control characters (NUL above all) is refused whatever the
+    encoding: it is a binary file, or UTF-16 without its BOM.
+    """
+    text = None
+    for bom, encoding in BOMS:
+        if data.startswith(bom):
+            text = decode_or_none(data, encoding)
+            break
+    else:
+        text = decode_or_none(data, "utf-8")
+        if text is None:
+            text = decode_or_none(data, "cp1256")
+            if text is not None and not looks_arabic(text):
+                text = None
+    if text is None or CONTROL_CHARS.search(text):
+        return None
+    return text
+
+
+def decode_or_none(data: bytes, encoding: str) -> str | None:
+    """data decoded strictly, or None."""
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+
+
+def looks_arabic(text: str) -> bool:
+    """True if the non-ASCII letters of text are overwhelmingly Arabic.
+
+    Only non-ASCII letters count: JSON keys, Latin names, digits and the
+    quotes cp1256 also encodes (« » “ ”) say nothing about the encoding,
+    while é or ü in place of Arabic letters say it is another one.
+    """
+    letters = [char for char in text if char > "\x7f" and char.isalpha()]
+    arabic = sum(1 for char in letters if "\u0600" <= char <= "\u06ff")
+    return arabic > 0 and arabic >= MIN_ARABIC_SHARE * len(letters)
