@@ -1,7 +1,22 @@
-"""Arabic full-text search on Whoosh: the public library API."""
+"""Arabic full-text search on Whoosh: the public library API.
+
+    from search import Index
+    index = Index(".index")
+    index.update("seeds")
+    for hit in index.search("مدرسة").hits:
+        print(hit.rank, hit.title, hit.snippet)
+"""
 
 from .analyze import AnalyzedToken, analyze
+from .index import Index, IndexBusyError, IndexFolderError, IndexStats, UpdateSummary
 from .normalize import Normalized, normalize
+from .query import QueryError, parse_query
+from .results import Hit, SearchResults, trec_lines
+from .sources import Article, Problem, SeedsError
 from .stem import light_stem
 
-__all__ = ["AnalyzedToken", "Normalized", "analyze", "light_stem", "normalize"]
+__all__ = [
+    "AnalyzedToken", "Article", "Hit", "Index", "IndexBusyError", "IndexFolderError", "IndexStats",
+    "Normalized", "Problem", "QueryError", "SearchResults", "SeedsError", "UpdateSummary",
+    "analyze", "light_stem", "normalize", "parse_query", "trec_lines",
+]

@@ -12,7 +12,8 @@ The profile (identical at index and query time):
   annotation marks;
 - strip tatweel and every invisible format character (ZWNJ, ZWJ, LRM,
   RLM, ALM, bidi embeddings and isolates, BOM, soft hyphen);
-- fold presentation forms and ligatures with NFKC (ﻻ becomes لا);
+- fold presentation forms and ligatures with NFKC (ﻻ becomes لا), except
+  a character that would become words and separators at once (ﷺ);
 - unify letter forms (FOLD);
 - map Eastern Arabic and Persian digits to ASCII; lowercase Latin.
 """
@@ -67,6 +68,15 @@ def is_dropped(char: str) -> bool:
     return any(low <= char <= high for low, high in DIACRITIC_RANGES)
 
 
+def mixes_word_and_separator(text: str) -> bool:
+    """True if text holds both word characters (letters, digits) and anything else.
+
+    Word characters are the tokenizer's (analyze.TOKEN_PATTERN, [^\\W_]):
+    exactly the characters for which str.isalnum() is true.
+    """
+    return any(c.isalnum() for c in text) and not all(c.isalnum() for c in text)
+
+
 @lru_cache(maxsize=65536)
 def fold_char(char: str) -> str:
     """Normalize one original character: zero, one or several normalized characters.
@@ -75,14 +85,23 @@ def fold_char(char: str) -> str:
     (a ligature hiding a diacritic, a capital whose lowercase decomposes),
     so the steps repeat until nothing changes; that is what makes
     normalize() idempotent.
+
+    A character whose folded form would mix word characters with spaces,
+    punctuation or marks is kept as written: ﷺ would be four words, ½
+    "1⁄2", İ "i" plus a combining dot. Its words would all map to that one
+    original character, so no token could be cut from the original text
+    and normalize back to itself; kept whole, it is one token.
     """
     text = char
     while True:
         folded = unicodedata.normalize("NFKC", text).lower()
         folded = "".join(FOLD.get(c, c) for c in folded if not is_dropped(c))
         if folded == text:
-            return folded
+            break
         text = folded
+    if mixes_word_and_separator(folded):
+        return char
+    return folded
 
 
 @dataclass(frozen=True)
