@@ -1,21 +1,328 @@
-"""The command line: parse arguments, call the library, render with rich."""
+"""The command line: parse arguments, call the library, render with rich.
+
+Exit codes: 0 ok, 1 no results, 2 usage or input error. Library errors are
+caught in one place (``main``) and printed as one line; ``--debug`` shows
+the traceback instead.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
+import sys
+from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 import search
+from search.index import default_index_dir, default_seeds_dir
+from search.query import parse_date
 
-stdout = Console()
+EXIT_OK, EXIT_NO_RESULTS, EXIT_USAGE = 0, 1, 2
+BIDI_ENV = "ARABIC_SEARCH_BIDI"
+# Terminals that apply the bidi algorithm themselves: reordering again would scramble them.
+BIDI_TERMINALS = ("konsole", "mlterm", "wezterm")
+
+stdout = Console(highlight=False)
+stderr = Console(stderr=True, highlight=False)
+
+USER_ERRORS = (search.QueryError, search.IndexFolderError, search.SeedsError, OSError, ValueError)
 
 
-@click.group()
-def main():
-    """Arabic full-text search over news articles."""
+class Failure(click.ClickException):
+    """A one-line error with the project's usage exit code."""
+
+    exit_code = EXIT_USAGE
+
+    def show(self, file=None):
+        stderr.print(f"error: {self.message}", markup=False)
+
+
+def run_guarded(function, *args, **kwargs):
+    """Call the library; turn its errors into one readable line (or a traceback with --debug)."""
+    try:
+        return function(*args, **kwargs)
+    except USER_ERRORS as error:
+        if click.get_current_context().find_root().params.get("debug"):
+            raise
+        raise Failure(str(error)) from None
+
+
+# ----- right-to-left display ---------------------------------------------
+
+
+def bidi_enabled(choice: str, machine_output: bool) -> bool:
+    """Whether to reorder Arabic for display: never for JSON/TREC or a pipe, as chosen otherwise.
+
+    ``auto`` reorders on a terminal unless it is one known to do bidi itself.
+    """
+    if machine_output or choice == "off":
+        return False
+    if choice == "on":
+        return True
+    if not sys.stdout.isatty():
+        return False
+    terminal = " ".join(os.environ.get(name, "") for name in ("TERM_PROGRAM", "TERM", "KONSOLE_VERSION"))
+    return not any(name in terminal.lower() for name in BIDI_TERMINALS) and "KONSOLE_VERSION" not in os.environ
+
+
+def visual(text: str) -> str:
+    """Text shaped and reordered for a terminal that prints characters left to right."""
+    import arabic_reshaper
+    from bidi import get_display
+
+    return "\n".join(get_display(arabic_reshaper.reshape(line)) for line in text.split("\n"))
+
+
+def highlighted(text: str, spans, bidi: bool, style: str = "bold black on yellow") -> Text:
+    """A rich Text with spans highlighted, reordered for display when bidi is on."""
+    if not bidi:
+        result = Text(text)
+        for start, end in spans:
+            result.stylize(style, start, end)
+        return result
+    shown = visual(text)
+    result = Text(shown)
+    for start, end in spans:
+        word = visual(text[start:end])
+        position = shown.find(word)
+        while position >= 0:
+            result.stylize(style, position, position + len(word))
+            position = shown.find(word, position + len(word))
+    return result
+
+
+def plain(text: str, bidi: bool) -> str:
+    return visual(text) if bidi else text
+
+
+# ----- commands -----------------------------------------------------------
+
+BIDI_OPTION = click.option(
+    "--bidi", type=click.Choice(["auto", "on", "off"]), default=lambda: os.environ.get(BIDI_ENV, "auto"),
+    show_default="auto, or $" + BIDI_ENV,
+    help="Reorder Arabic for terminals without bidi support (on), or print logical order (off).",
+)
+INDEX_OPTION = click.option(
+    "--index", "index_dir", type=click.Path(path_type=Path), default=None,
+    help=f"Index folder (default: ${search.index.INDEX_ENV} or ./.index).",
+)
+SEEDS_OPTION = click.option(
+    "--seeds", "seeds_dir", type=click.Path(path_type=Path), default=None,
+    help=f"Seeds folder (default: ${search.index.SEEDS_ENV} or ./seeds).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show a traceback instead of a one-line error.")
+def main(debug):
+    """Arabic full-text search over news articles.
+
+    \b
+    python cli.py index                      build or update the index from ./seeds
+    python cli.py search "مدرسة"              find مدرسة, المدرسة, بالمدرسةِ, مدارس? no: same stem only
+    python cli.py search '"مجلس الوزراء"'     a phrase
+    python cli.py show ID                    a whole article
+    """
+
+
+@main.command()
+@SEEDS_OPTION
+@INDEX_OPTION
+@click.option("--full", is_flag=True, help="Rebuild from scratch; the old index stays searchable until done.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def index(seeds_dir, index_dir, full, as_json):
+    """Build or update the index from the seeds folder (only changed files are read).
+
+    Example: python cli.py index --seeds seeds --index .index
+    """
+    engine = search.Index(index_dir or default_index_dir())
+    summary = _update_with_progress(engine, seeds_dir or default_seeds_dir(), full)
+    if as_json:
+        click.echo(json.dumps(summary.to_dict(), ensure_ascii=False))
+    else:
+        _print_summary(summary)
+    if summary.problems:
+        sys.exit(EXIT_USAGE)
+
+
+def _update_with_progress(engine, seeds_dir: Path, full: bool = False):
+    """Run an update with a progress bar on stderr."""
+    columns = (TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
+               TimeElapsedColumn())
+    with Progress(*columns, console=stderr, transient=True, disable=not stderr.is_terminal) as bar:
+        task = bar.add_task("index", total=None)
+
+        def progress(done, total):
+            bar.update(task, completed=done, total=total)
+
+        return run_guarded(engine.update, seeds_dir, full=full, progress=progress)
+
+
+def _print_summary(summary) -> None:
+    if summary.up_to_date and not summary.full:
+        stderr.print(f"index up to date ({summary.unchanged} articles, {summary.seconds:.2f}s)")
+    else:
+        stderr.print(
+            f"{'rebuilt' if summary.full else 'updated'}: {summary.added} added, {summary.updated} updated, "
+            f"{summary.removed} removed, {summary.unchanged} unchanged in {summary.seconds:.2f}s"
+        )
+    for problem in summary.problems:
+        line = f":{problem.line}" if problem.line else ""
+        stderr.print(f"skipped {problem.path}{line}: {problem.reason}", markup=False)
+
+
+def _date_option(value: str | None, end: bool):
+    if not value:
+        return None
+    return run_guarded(parse_date, value, None, end)
+
+
+@main.command(name="search")
+@click.argument("query", required=False)
+@INDEX_OPTION
+@SEEDS_OPTION
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000), help="Hits per page.")
+@click.option("--page", default=1, show_default=True, type=click.IntRange(1), help="Page number.")
+@click.option("--since", help="Only articles dated on or after (YYYY, YYYY-MM or YYYY-MM-DD).")
+@click.option("--until", help="Only articles dated on or before.")
+@click.option("--source", help="Only articles of this source.")
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object (one per line with --batch).")
+@click.option("--trec", is_flag=True, help="With --batch: a TREC run (qid Q0 docid rank score tag).")
+@click.option("--batch", type=click.File("r", encoding="utf-8"), help="Queries from FILE: qid<TAB>query per line.")
+@click.option("--explain", is_flag=True, help="Show which query term matched which original word, and why.")
+@click.option("--time-limit", default=10.0, show_default=True, type=float, help="Seconds per query.")
+@BIDI_OPTION
+def search_command(query, index_dir, seeds_dir, limit, page, since, until, source, sort, as_json, trec,
+                   batch, explain, time_limit, bidi):
+    """Search the index. The syntax (see README): words, "phrases", «phrases», OR/أو,
+    AND/وأيضا, NOT/بدون, -word, +word, كتا*, مدرسه~, =exact, title:, source:, date:.
+
+    \b
+    Examples:
+      python cli.py search "مدرسة"
+      python cli.py search "السعودية أو مصر" --since 2015-08
+      python cli.py search "title:داعش" --sort date --json
+    """
+    if (query is None) == (batch is None):
+        raise click.UsageError("give a QUERY or --batch FILE")
+    if trec and not batch:
+        raise click.UsageError("--trec goes with --batch")
+    engine = search.Index(index_dir or default_index_dir())
+    seeds = seeds_dir or default_seeds_dir()
+    if seeds.is_dir() and run_guarded(engine.is_stale, seeds):
+        summary = _update_with_progress(engine, seeds)
+        if not (as_json or trec):
+            _print_summary(summary)
+    options = dict(limit=limit, page=page, since=_date_option(since, False), until=_date_option(until, True),
+                   source=source, sort=sort, time_limit=time_limit)
+    if batch:
+        _search_batch(engine, batch, options, as_json, trec, explain)
+        return
+    results = run_guarded(engine.search, query, **options)
+    if as_json:
+        click.echo(json.dumps(results.to_dict(explain), ensure_ascii=False))
+    else:
+        _render_results(results, explain, bidi_enabled(bidi, False))
+    if not results.hits:
+        sys.exit(EXIT_NO_RESULTS)
+
+
+def _search_batch(engine, lines, options, as_json, trec, explain):
+    """One query per line (qid<TAB>query, or a bare query numbered by line)."""
+    for number, line in enumerate(lines, 1):
+        line = line.rstrip("\n")
+        if not line.strip():
+            continue
+        qid, _, text = line.partition("\t") if "\t" in line else (str(number), "", line)
+        try:
+            results = engine.search(text, **options)
+        except search.QueryError as error:
+            results = engine.search(text, plain=True, **options)
+            stderr.print(f"query {qid}: {error}; searched as plain words", markup=False)
+        if trec:
+            for row in search.trec_lines(qid, results):
+                click.echo(row)
+        elif as_json:
+            click.echo(json.dumps({"qid": qid, **results.to_dict(explain)}, ensure_ascii=False))
+        else:
+            stdout.rule(f"{qid}: {text}")
+            _render_results(results, explain, False)
+
+
+def _render_results(results, explain: bool, bidi: bool) -> None:
+    """Hits as a readable list: rank, title, source, date, score, highlighted snippet."""
+    header = f"{results.total} results" + (f", page {results.page}" if results.page > 1 else "")
+    stdout.print(f"[bold]{header}[/] in {results.seconds * 1000:.0f} ms")
+    if results.partial:
+        stdout.print("[yellow]time limit reached: results may be incomplete[/]")
+    if results.suggestion:
+        stdout.print(Text("did you mean: ") + Text(plain(results.suggestion, bidi), style="bold cyan"))
+    for hit in results.hits:
+        meta = " · ".join(part for part in (hit.source, hit.date and hit.date.date().isoformat(),
+                                             f"score {hit.score:.2f}") if part)
+        stdout.print(Text(f"{hit.rank}. ", style="bold") + Text(plain(hit.title, bidi), style="bold")
+                     + Text(f"  [{hit.id}]  {meta}", style="dim"))
+        stdout.print(highlighted(hit.snippet, hit.highlights, bidi))
+        if explain:
+            for match in hit.matches:
+                stdout.print(Text("   ") + Text(plain(match.term, bidi), style="cyan") + Text(" → ")
+                             + Text(plain(match.original, bidi), style="yellow") + Text(f"  ({match.rule})",
+                                                                                         style="dim"))
+        stdout.print()
+    if results.facets:
+        stdout.print("by source: " + ", ".join(f"{name} {count}" for name, count in results.facets.items()))
+
+
+@main.command()
+@click.argument("article_id")
+@click.option("--query", "-q", help="Highlight this query's matches.")
+@INDEX_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print the article as JSON.")
+@BIDI_OPTION
+def show(article_id, query, index_dir, as_json, bidi):
+    """Print one whole article, highlighted for an optional query.
+
+    Example: python cli.py show 000_8a7e0e5c3f8f0a9f.txt -q "داعش"
+    """
+    engine = search.Index(index_dir or default_index_dir())
+    article = run_guarded(engine.article, article_id, query)
+    if article is None:
+        raise Failure(f"no article with id {article_id!r}")
+    if as_json:
+        click.echo(json.dumps(article.to_dict(), ensure_ascii=False))
+        return
+    use_bidi = bidi_enabled(bidi, False)
+    stdout.print(Text(plain(article.title, use_bidi), style="bold"))
+    stdout.print(Text(" · ".join(str(v) for v in (article.source, article.date, article.url) if v), style="dim"))
+    stdout.print()
+    stdout.print(highlighted(article.body, article.highlights, use_bidi))
+
+
+@main.command()
+@INDEX_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def stats(index_dir, as_json):
+    """Documents, sources, date range, index size and last update."""
+    engine = search.Index(index_dir or default_index_dir())
+    figures = run_guarded(engine.stats)
+    if as_json:
+        click.echo(json.dumps(figures.__dict__, ensure_ascii=False))
+        return
+    table = Table(show_header=False)
+    table.add_row("index", figures.path)
+    table.add_row("documents", str(figures.documents))
+    table.add_row("dates", f"{figures.first_date or '-'} .. {figures.last_date or '-'}")
+    table.add_row("size", f"{figures.size_bytes / 1e6:.1f} MB in {figures.segments} segment(s)")
+    table.add_row("last update", figures.last_update)
+    table.add_row("sources", ", ".join(f"{name} {count}" for name, count in figures.sources.items()) or "-")
+    stdout.print(table)
 
 
 @main.command()
@@ -23,7 +330,7 @@ def main():
 def normalize(text):
     """Print TEXT normalized (diacritics stripped, letter forms unified).
 
-    Example: python cli.py normalize "مَدْرَسَةٌ"
+    Example: python cli.py normalize "مَدْرَسَةٌ أَحْمَد ٢٠١٥"
     """
     click.echo(search.normalize(text).text)
 
@@ -31,7 +338,8 @@ def normalize(text):
 @main.command()
 @click.argument("text")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per token.")
-def analyze(text, as_json):
+@BIDI_OPTION
+def analyze(text, as_json, bidi):
     """Show each token of TEXT: original form, offsets, normalized form, stem.
 
     Example: python cli.py analyze "وبالمدرسةِ الجديدة"
@@ -41,10 +349,11 @@ def analyze(text, as_json):
         for token in tokens:
             click.echo(json.dumps(token.__dict__, ensure_ascii=False))
         return
+    use_bidi = bidi_enabled(bidi, False)
     table = Table("#", "original", "start", "end", "normalized", "stem")
     for token in tokens:
-        table.add_row(str(token.position), token.original, str(token.start), str(token.end),
-                      token.normalized, token.stem or "(stopword)")
+        table.add_row(str(token.position), plain(token.original, use_bidi), str(token.start), str(token.end),
+                      plain(token.normalized, use_bidi), plain(token.stem, use_bidi) if token.stem else "(stopword)")
     stdout.print(table)
 
 

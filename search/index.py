@@ -29,9 +29,9 @@ from typing import Callable
 
 from whoosh import index as whoosh_index
 
-from .results import SearchResults
+from .results import ArticleView, SearchResults
 from .schema import build_schema
-from .searching import DEFAULT_TIME_LIMIT, SearchOptions, run_search
+from .searching import DEFAULT_TIME_LIMIT, SearchOptions, article_view, run_search
 from .sources import Article, Problem, SeedFile, SeedsError, file_hash, read_articles, scan
 
 MARKER = ".arabic-search-index"
@@ -155,15 +155,19 @@ class Index:
 
     def search(self, query: str, limit: int = 10, page: int = 1, since=None, until=None,
                source: str | None = None, sort: str = "relevance",
-               time_limit: float | None = DEFAULT_TIME_LIMIT) -> SearchResults:
-        """Ranked hits for query (see query.py for the syntax); raises QueryError when malformed."""
-        options = SearchOptions(limit, page, since, until, source, sort, time_limit)
+               time_limit: float | None = DEFAULT_TIME_LIMIT, plain: bool = False) -> SearchResults:
+        """Ranked hits for query (see query.py for the syntax); raises QueryError when malformed.
+
+        ``plain=True`` ignores the syntax (every word a plain word), for pasted questions.
+        """
+        options = SearchOptions(limit, page, since, until, source, sort, time_limit, plain)
         return run_search(self.open_whoosh(), query, options)
 
-    def document(self, article_id: str) -> dict | None:
-        """The stored fields of one article, or None."""
+    def article(self, article_id: str, query: str | None = None) -> ArticleView | None:
+        """One whole article, highlighted for an optional query, or None when no such id."""
         with self.open_whoosh().searcher() as searcher:
-            return searcher.document(id=article_id)
+            fields = searcher.document(id=article_id)
+        return article_view(fields, query) if fields else None
 
     def stats(self) -> IndexStats:
         """Documents, sources, date range, size on disk and last update of the live generation."""

@@ -425,3 +425,12 @@ def parse_query(text: str) -> ParsedQuery:
     if len(text) > MAX_QUERY_LENGTH:
         raise QueryError(f"query too long ({len(text)} characters; the limit is {MAX_QUERY_LENGTH})")
     return _Parser(text).parse()
+
+
+def parse_plain(text: str) -> ParsedQuery:
+    """Every word of text as a plain word, operators and quotes ignored (for pasted questions)."""
+    parser = _Parser("")
+    words = [parser.make_word(word, word, False, None) for _, _, word in tokenize(text[:MAX_QUERY_LENGTH])]
+    if not words:
+        raise QueryError("nothing to search: the query has no letters or digits")
+    return ParsedQuery(text, words[0] if len(words) == 1 else Soft(tuple(words)), parser.words)

@@ -49,6 +49,31 @@ class Hit:
         return data
 
 
+@dataclass(frozen=True)
+class ArticleView:
+    """A whole article as stored, with highlight spans into its body."""
+
+    id: str
+    title: str
+    body: str
+    highlights: tuple[tuple[int, int], ...] = ()
+    url: str | None = None
+    date: dt.datetime | None = None
+    source: str | None = None
+    author: str | None = None
+    path: str | None = None
+
+    def to_dict(self) -> dict:
+        data = {"id": self.id, "title": self.title, "body": self.body,
+                "highlights": [list(span) for span in self.highlights]}
+        for name in ("url", "source", "author", "path"):
+            if getattr(self, name):
+                data[name] = getattr(self, name)
+        if self.date:
+            data["date"] = self.date.isoformat(sep=" ")
+        return data
+
+
 @dataclass
 class SearchResults:
     query: str

@@ -16,8 +16,8 @@ from whoosh import query as wq
 from whoosh import scoring, sorting
 from whoosh.collectors import FilterCollector, TimeLimit, TimeLimitCollector
 
-from .query import ParsedQuery, parse_query
-from .results import Hit, SearchResults
+from .query import ParsedQuery, parse_plain, parse_query
+from .results import ArticleView, Hit, SearchResults
 from .snippets import best_snippet, find_matches
 from .suggest import suggest_correction
 from .whoosh_query import to_whoosh
@@ -37,12 +37,13 @@ class SearchOptions:
     source: str | None = None
     sort: str = "relevance"  # or "date" (newest first)
     time_limit: float | None = DEFAULT_TIME_LIMIT
+    plain: bool = False  # ignore the query syntax: every word is a plain word
 
 
 def run_search(ix, text: str, options: SearchOptions) -> SearchResults:
     """Search an open Whoosh index; raises QueryError for a malformed query."""
     started = time.perf_counter()
-    parsed = parse_query(text)
+    parsed = parse_plain(text) if options.plain else parse_query(text)
     limit = max(1, min(options.limit, MAX_LIMIT))
     page = max(1, options.page)
     wanted = limit * page
@@ -128,3 +129,16 @@ def _make_hit(rank: int, fields: dict, score: float, parsed: ParsedQuery) -> Hit
         author=fields.get("author"), path=fields.get("path"), matches=snippet.matches,
     )
 
+
+
+def article_view(fields: dict, query: str | None) -> ArticleView:
+    """A whole stored article, its body highlighted for query (a malformed query raises QueryError)."""
+    body = fields.get("body") or ""
+    highlights: tuple = ()
+    if query:
+        highlights = tuple((m.start, m.end) for m in find_matches(body, parse_query(query)))
+    return ArticleView(
+        id=fields["id"], title=fields.get("title") or "", body=body, highlights=highlights,
+        url=fields.get("url"), date=fields.get("date"), source=fields.get("source"),
+        author=fields.get("author"), path=fields.get("path"),
+    )
