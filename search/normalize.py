@@ -9,7 +9,7 @@ as it was written, diacritics and all.
 The profile (identical at index and query time):
 
 - strip diacritics: harakat and tanween, the superscript alef, Qur'anic
-  annotation marks;
+  annotation marks, and their spacing presentation forms (ﹶ is not a space);
 - strip tatweel and every invisible format character (ZWNJ, ZWJ, LRM,
   RLM, ALM, bidi embeddings and isolates, BOM, soft hyphen);
 - fold presentation forms and ligatures with NFKC (ﻻ becomes لا), except
@@ -92,6 +92,9 @@ def fold_char(char: str) -> str:
     original character, so no token could be cut from the original text
     and normalize back to itself; kept whole, it is one token.
     """
+    compatible = unicodedata.normalize("NFKC", char)
+    if compatible[:1] == " " and len(compatible) > 1 and all(map(is_dropped, compatible[1:])):
+        return ""  # spacing form of a diacritic (FE70 ﹰ, FE76 ﹶ, FC5E ﱞ): no space either
     text = char
     while True:
         folded = unicodedata.normalize("NFKC", text).lower()
