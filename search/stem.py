@@ -54,6 +54,7 @@ INFLECTION_SUFFIXES = (
     ("ه", 3),  # teh marbuta (folded to heh) or his: مدرسه -> مدرس
     ("ي", 3),  # nisba or my: سعودي -> سعود
     ("ت", 3),  # teh marbuta before a clitic: مدرستها -> مدرست -> مدرس
+    ("ا", 3),  # the alef of tanween fath once its mark is gone: أمطاراً -> امطارا -> امطار
 )
 
 
