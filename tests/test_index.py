@@ -1,0 +1,200 @@
+"""The index stage: every seed format and encoding, incremental updates, the --full swap."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from search import Index, IndexFolderError
+
+REPO = Path(__file__).resolve().parents[1]
+
+SCHOOL = "افتتحت وزارة التعليم المدرسة الجديدة في الرياض، واستقبلت المدرسةُ مئتي طالب."
+WEATHER = "توقعت الأرصاد الجوية أمطاراً غزيرة على مكة المكرمة والمدينة المنورة."
+OIL = "ارتفعت أسعار النفط في الأسواق العالمية بعد قرار أوبك خفض الإنتاج."
+FOOTBALL = "فاز نادي الهلال على النصر في مباراة كرة القدم بهدفين نظيفين."
+
+
+def write_jsonl(path: Path, records: list[dict]) -> None:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+
+
+def ids(index: Index, query: str) -> set[str]:
+    return {hit.id for hit in index.search(query, limit=100).hits}
+
+
+@pytest.fixture
+def seeds(tmp_path) -> Path:
+    folder = tmp_path / "seeds"
+    folder.mkdir()
+    (folder / "school.txt").write_text("مدرسة جديدة في الرياض\n\n" + SCHOOL, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def index(tmp_path) -> Index:
+    return Index(tmp_path / "index")
+
+
+def test_every_format_and_encoding_is_indexed_and_searchable(seeds, index):
+    (seeds / "weather.md").write_text("# طقس الأسبوع\n\n" + WEATHER, encoding="utf-8")
+    (seeds / "oil.json").write_text(json.dumps(
+        {"id": "oil-1", "title": "النفط", "content": OIL, "source": "aleqtisadiya",
+         "date_extracted": "2015-07-21 10:00:00", "url": "http://example.com/oil"}, ensure_ascii=False),
+        encoding="utf-8")
+    write_jsonl(seeds / "sport.jsonl", [{"title": "الهلال والنصر", "text": FOOTBALL, "source": "riyadh"}])
+    (seeds / "legacy.txt").write_bytes(("أخبار قديمة\n" + "صدر قرار بتعيين وزير جديد للخارجية").encode("cp1256"))
+    (seeds / "wide.txt").write_bytes(("نص عريض\n" + "انطلقت قافلة المساعدات الإنسانية").encode("utf-16"))
+    (seeds / "bom.txt").write_bytes(("عنوان\n" + "أعلنت الهيئة العامة للرياضة").encode("utf-8-sig"))
+
+    summary = index.update(seeds)
+
+    assert summary.added == 7 and not summary.problems
+    assert ids(index, "المدرسة") == {"school.txt"}
+    assert ids(index, "أمطار") == {"weather.md"}
+    assert ids(index, "أوبك") == {"oil-1"}
+    assert ids(index, "الهلال") == {"sport.jsonl#0"}
+    assert ids(index, "وزير") == {"legacy.txt"}
+    assert ids(index, "قافلة") == {"wide.txt"}
+    assert ids(index, "الهيئة") == {"bom.txt"}
+    oil = index.article("oil-1")
+    assert oil.source == "aleqtisadiya" and oil.date.isoformat() == "2015-07-21T10:00:00"
+    assert oil.url == "http://example.com/oil"
+    assert index.article("weather.md").title == "طقس الأسبوع"
+
+
+def test_unknown_extension_is_listed_not_indexed(seeds, index):
+    (seeds / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0 not an article")
+    summary = index.update(seeds)
+    assert summary.added == 1
+    assert any(p.path == "photo.jpg" for p in summary.problems)
+
+
+def test_new_changed_and_deleted_files(seeds, index):
+    index.update(seeds)
+    (seeds / "oil.txt").write_text("النفط\n" + OIL, encoding="utf-8")
+    summary = index.update(seeds)
+    assert (summary.added, summary.updated, summary.removed) == (1, 0, 0)
+    assert summary.unchanged == 1
+
+    (seeds / "oil.txt").write_text("النفط والغاز\n" + OIL + " وتراجع الغاز الطبيعي.", encoding="utf-8")
+    summary = index.update(seeds)
+    assert (summary.added, summary.updated, summary.removed) == (0, 1, 0)
+    assert ids(index, "الغاز") == {"oil.txt"}
+
+    (seeds / "school.txt").unlink()
+    summary = index.update(seeds)
+    assert (summary.added, summary.updated, summary.removed) == (0, 0, 1)
+    assert ids(index, "المدرسة") == set()
+    assert index.stats().documents == 1
+
+
+def test_records_added_and_removed_inside_a_jsonl_file(seeds, index):
+    feed = seeds / "feed.jsonl"
+    write_jsonl(feed, [{"id": "a", "title": "طقس", "text": WEATHER}, {"id": "b", "title": "نفط", "text": OIL}])
+    index.update(seeds)
+    assert ids(index, "النفط") == {"b"}
+
+    write_jsonl(feed, [{"id": "a", "title": "طقس", "text": WEATHER}, {"id": "c", "title": "كرة", "text": FOOTBALL}])
+    summary = index.update(seeds)
+
+    assert (summary.added, summary.updated, summary.removed) == (1, 1, 1)
+    assert ids(index, "النفط") == set()
+    assert ids(index, "الهلال") == {"c"}
+    assert ids(index, "أمطار") == {"a"}
+
+
+def test_a_rerun_with_no_change_touches_nothing(seeds, index):
+    index.update(seeds)
+    generation = index.generation_dir()
+    before = {p.name: p.stat().st_mtime_ns for p in generation.iterdir()}
+
+    summary = index.update(seeds)
+
+    assert summary.up_to_date and summary.unchanged == 1 and summary.files_unchanged == 1
+    assert {p.name: p.stat().st_mtime_ns for p in generation.iterdir()} == before
+
+
+def test_touched_file_with_same_content_is_unchanged(seeds, index):
+    index.update(seeds)
+    os.utime(seeds / "school.txt", ns=(1, 1))
+    summary = index.update(seeds)
+    assert summary.up_to_date and summary.unchanged == 1
+
+
+def test_full_rebuild_swaps_in_a_new_generation(seeds, index):
+    index.update(seeds)
+    old_generation = index.generation_dir()
+    (seeds / "oil.txt").write_text("النفط\n" + OIL, encoding="utf-8")
+
+    summary = index.update(seeds, full=True)
+
+    assert summary.full and summary.added == 1 and summary.updated == 1
+    assert index.generation_dir() != old_generation
+    assert ids(index, "أوبك") == {"oil.txt"}
+
+
+def test_failed_full_rebuild_leaves_the_old_index_searchable(seeds, index):
+    index.update(seeds)
+    live = index.generation_dir()
+    (seeds / "oil.txt").write_text("النفط\n" + OIL, encoding="utf-8")
+
+    def interrupt(done, total):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        index.update(seeds, full=True, progress=interrupt)
+
+    assert index.generation_dir() == live
+    assert ids(index, "المدرسة") == {"school.txt"}
+    assert sorted(p.name for p in index.path.glob("gen-*")) == [live.name]
+
+
+def test_refuses_a_folder_that_is_not_an_index(tmp_path, seeds):
+    precious = tmp_path / "documents"
+    precious.mkdir()
+    (precious / "thesis.txt").write_text("لا تحذفني", encoding="utf-8")
+    with pytest.raises(IndexFolderError, match="not an index"):
+        Index(precious).update(seeds, full=True)
+    assert (precious / "thesis.txt").read_text(encoding="utf-8") == "لا تحذفني"
+
+
+def test_stale_detection(seeds, index):
+    assert index.is_stale(seeds)
+    index.update(seeds)
+    assert not index.is_stale(seeds)
+    (seeds / "oil.txt").write_text("النفط\n" + OIL, encoding="utf-8")
+    assert index.is_stale(seeds)
+
+
+def test_end_to_end_over_the_shipped_seeds(tmp_path):
+    seeds = tmp_path / "seeds"
+    shutil.copytree(REPO / "seeds", seeds)
+    index = Index(tmp_path / "index")
+    summary = index.update(seeds)
+    assert summary.added == len(list(seeds.glob("*.txt"))) and not summary.problems
+    hit = index.search("الباغوز").hits[0]
+    assert hit.id == "000_8a7e0e5c3f8f0a9f.txt"
+    assert "الباغوز" in hit.snippet
+
+
+def test_a_saudinewsnet_day_indexes_as_it_is(tmp_path):
+    import zipfile
+
+    day = REPO.parent / "shared" / "corpora" / "saudinewsnet" / "dataset" / "2015-08-01.zip"
+    if not day.is_file():
+        pytest.skip("../shared/corpora/saudinewsnet is absent")
+    seeds = tmp_path / "seeds"
+    with zipfile.ZipFile(day) as archive:
+        archive.extractall(seeds)
+    index = Index(tmp_path / "index")
+    summary = index.update(seeds)
+    assert summary.added > 1000 and not summary.problems
+    stats = index.stats()
+    assert stats.documents == summary.added
+    assert len(stats.sources) > 5
+    assert stats.first_date.startswith("2015-08")
