@@ -63,9 +63,22 @@ class _Compiler:
             return wq.Not(child) if child is not None else None
         if isinstance(node, And):
             return self.combine(node.children, wq.And)
-        if isinstance(node, (Or, Soft)):
-            return self.combine(self.soft_children(node) if isinstance(node, Soft) else node.children, wq.Or)
+        if isinstance(node, Soft):
+            return self.soft(node)
+        if isinstance(node, Or):
+            return self.combine(node.children, wq.Or)
         raise TypeError(node)
+
+    def soft(self, node: Soft) -> wq.Query | None:
+        """Plain words; +word ones (parsed as a one-child And) are required, the rest only rank."""
+        required = [c for c in node.children if isinstance(c, And) and len(c.children) == 1]
+        optional = tuple(c for c in self.soft_children(node) if c not in required)
+        if not required:
+            return self.combine(optional, wq.Or)
+        must = self.combine(tuple(c.children[0] for c in required) + tuple(
+            c for c in optional if isinstance(c, Not)), wq.And)
+        maybe = self.combine(tuple(c for c in optional if not isinstance(c, Not)), wq.Or)
+        return wq.AndMaybe(must, maybe) if maybe is not None else must
 
     def soft_children(self, node: Soft) -> tuple[Node, ...]:
         """Drop stopwords from plain words, unless nothing else is left."""
@@ -117,7 +130,7 @@ class _Compiler:
                 alternatives.append(wq.Phrase(field_name, texts, slop=phrase.slop + 1, boost=weight))
             else:
                 terms = [wq.Term(field_name, text) for text in texts]
-                alternatives.append(SpanNear2(terms, slop=phrase.slop + 1, ordered=False, boost=weight))
+                alternatives.append(SpanNear2(terms, slop=phrase.slop + 1, ordered=False))
         return alternatives[0] if len(alternatives) == 1 else wq.Or(alternatives)
 
     def expanded(self, field_only: str | None, expand, shown: str) -> wq.Query:
