@@ -29,7 +29,7 @@ BIDI_ENV = "ARABIC_SEARCH_BIDI"
 BIDI_TERMINALS = ("konsole", "mlterm", "wezterm")
 
 stdout = Console(highlight=False)
-stderr = Console(stderr=True, highlight=False)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)  # one problem, one line
 
 USER_ERRORS = (search.QueryError, search.IndexFolderError, search.SeedsError, OSError, ValueError)
 
@@ -40,7 +40,7 @@ class Failure(click.ClickException):
     exit_code = EXIT_USAGE
 
     def show(self, file=None):
-        stderr.print(f"error: {self.message}", markup=False)
+        click.echo(f"error: {self.message}", err=True)
 
 
 def run_guarded(function, *args, **kwargs):
