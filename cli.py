@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -80,24 +81,52 @@ def visual(text: str) -> str:
 
 
 def highlighted(text: str, spans, bidi: bool, style: str = "bold black on yellow") -> Text:
-    """A rich Text with spans highlighted, reordered for display when bidi is on."""
+    """A rich Text with spans highlighted, reordered for display when bidi is on.
+
+    With bidi, the text is first wrapped in logical order to the terminal's
+    width and each line is then reordered on its own: reordering first and
+    letting the terminal wrap would show the end of a paragraph first.
+    """
     if not bidi:
         result = Text(text)
         for start, end in spans:
             result.stylize(style, start, end)
         return result
-    shown = visual(text)
-    result = Text(shown)
-    for start, end in spans:
-        word = visual(text[start:end])
-        position = shown.find(word)
-        while position >= 0:
-            result.stylize(style, position, position + len(word))
-            position = shown.find(word, position + len(word))
-    return result
+    lines = []
+    for line_start, line_end in wrap_logical(text, max(20, stdout.width - 2)):
+        shown = visual(text[line_start:line_end])
+        line = Text(shown, no_wrap=True)
+        for start, end in spans:
+            if start < line_end and end > line_start:
+                word = visual(text[max(start, line_start):min(end, line_end)])
+                position = shown.find(word)
+                if position >= 0:
+                    line.stylize(style, position, position + len(word))
+        lines.append(line)
+    joined = Text("\n").join(lines)
+    joined.justify = "right"  # right-to-left text reads from the right margin
+    return joined
+
+
+def wrap_logical(text: str, width: int) -> list[tuple[int, int]]:
+    """(start, end) of each line when text is wrapped at word boundaries to width characters."""
+    lines = []
+    line_start = line_end = None
+    for word in re.finditer(r"\S+", text):
+        newline = line_end is not None and "\n" in text[line_end:word.start()]
+        if line_start is None:
+            line_start = word.start()
+        elif newline or word.end() - line_start > width:
+            lines.append((line_start, line_end))
+            line_start = word.start()
+        line_end = word.end()
+    if line_start is not None:
+        lines.append((line_start, line_end))
+    return lines
 
 
 def plain(text: str, bidi: bool) -> str:
+    """Short text (a title, a word) for display: reordered when bidi is on."""
     return visual(text) if bidi else text
 
 
@@ -267,8 +296,8 @@ def _render_results(results, explain: bool, bidi: bool) -> None:
     for hit in results.hits:
         meta = " · ".join(part for part in (hit.source, hit.date and hit.date.date().isoformat(),
                                              f"score {hit.score:.2f}") if part)
-        stdout.print(Text(f"{hit.rank}. ", style="bold") + Text(plain(hit.title, bidi), style="bold")
-                     + Text(f"  [{hit.id}]  {meta}", style="dim"))
+        stdout.print(Text(f"{hit.rank}. [{hit.id}]  {meta}", style="dim"))
+        stdout.print(highlighted(hit.title, (), bidi), style="bold")
         stdout.print(highlighted(hit.snippet, hit.highlights, bidi))
         if explain:
             for match in hit.matches:
