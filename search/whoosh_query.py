@@ -78,6 +78,8 @@ class _Compiler:
         must = self.combine(tuple(c.children[0] for c in required) + tuple(
             c for c in optional if isinstance(c, Not)), wq.And)
         maybe = self.combine(tuple(c for c in optional if not isinstance(c, Not)), wq.Or)
+        if must is None:  # +source:x, +date:...: the required parts were filters
+            return maybe
         return wq.AndMaybe(must, maybe) if maybe is not None else must
 
     def soft_children(self, node: Soft) -> tuple[Node, ...]:
