@@ -1,0 +1,430 @@
+"""The search page and the JSON API: a web layer as thin as cli.py.
+
+``create_app(index_path)`` serves the page (``GET /``), one article with the
+query's matches highlighted (``GET /doc/{id}``) and the JSON API under
+``/api/``. The server only reads: every request opens the index anew, so
+it sees the last committed state while an update (``--watch`` or a
+separate ``index`` run) is writing.
+
+Safety: article and query text reach HTML only through markupsafe.escape.
+Highlights are offsets (results.py), turned into markup here by escaping
+each piece of text and wrapping the spans in ``<mark>`` (highlight_html);
+Jinja2 autoescapes everything else.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+from contextlib import asynccontextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import quote, urlencode, urlsplit
+
+import jinja2
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .analyze import tokenize
+from .index import Index, IndexFolderError
+from .query import MAX_QUERY_LENGTH, ParsedQuery, QueryError, parse_date, parse_query
+from .results import Hit, SearchResults
+from .schema import EXACT_FIELDS
+from .snippets import Match, find_matches
+from .sources import SeedsError
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_LIMIT = 10
+MAX_LIMIT = 100  # hits per page
+MAX_PAGE = 1000  # with MAX_LIMIT: at most 100,000 documents collected for one request
+MAX_COMPLETIONS = 8
+MIN_PREFIX = 2  # normalized letters before completions are offered: one letter matches half the vocabulary
+MAX_SCANNED_TERMS = 20_000  # vocabulary terms read per field for one completion request
+PAGE_LINKS = 7  # page numbers shown around the current page
+ARABIC_INDIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+
+# snippets.Match.rule -> what the reader sees under "why it matched".
+RULE_LABELS = {
+    "identical": "الكلمة نفسها",
+    "diacritics": "الكلمة نفسها بتشكيل مختلف",
+    "letter form": "الكلمة نفسها بشكل حرف مختلف (أ/ا، ة/ه، ى/ي)",
+    "prefix": "الكلمة نفسها مع سابقة متصلة (و، ف، ب، ك، ل، ال)",
+    "stem": "كلمة من الجذع نفسه بعد حذف السوابق واللواحق",
+    "prefix search": "كلمة تبدأ بالمقطع المطلوب",
+    "fuzzy": "كلمة قريبة في الكتابة (بحث تقريبي)",
+}
+
+# Pages render nothing from elsewhere and run only our own script.
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",  # a link to the news site must not carry the query
+}
+
+Sort = Literal["relevance", "date"]
+QueryText = Annotated[str, Query(max_length=MAX_QUERY_LENGTH, description="The query (see the README for the syntax).")]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Hits per page.")]
+PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page number, from 1.")]
+DateText = Annotated[str, Query(max_length=10, description="YYYY, YYYY-MM or YYYY-MM-DD.")]
+
+log = logging.getLogger("uvicorn.error")  # uvicorn prints this logger; the watcher reports through it
+
+
+# ----- markup ----------------------------------------------------------------
+
+
+def highlight_html(text: str, spans) -> Markup:
+    """text as HTML, escaped piece by piece, each (start, end) span of text wrapped in <mark>.
+
+    Spans are offsets into text (results.py); overlapping spans merge.
+    """
+    pieces = []
+    position = 0
+    for start, end in sorted(spans):
+        start = max(start, position)
+        if start >= end:
+            continue
+        pieces.append(escape(text[position:start]))
+        pieces.append(Markup("<mark>%s</mark>") % text[start:end])
+        position = end
+    pieces.append(escape(text[position:]))
+    return Markup("").join(pieces)
+
+
+def word_html(match: Match) -> Markup:
+    """The matched word with the part its stem covers underlined (وبال<u>مدرس</u>ة)."""
+    stem_start, stem_end = match.stem_start - match.start, match.stem_end - match.start
+    if (stem_start, stem_end) == (0, len(match.original)):
+        return escape(match.original)
+    word = match.original
+    return (escape(word[:stem_start]) + Markup('<span class="stem">%s</span>') % word[stem_start:stem_end]
+            + escape(word[stem_end:]))
+
+
+def doc_url(article_id: str, query: str = "") -> str:
+    """The article page's URL. Ids may hold "/", "#", "?" or a whole URL: every character is quoted."""
+    url = "/doc/" + quote(article_id, safe="")
+    return url + "?" + urlencode({"q": query}) if query else url
+
+
+def safe_link(url: str | None) -> str | None:
+    """url when it is http(s), else None: a stored javascript: URL must never become a link."""
+    if url and urlsplit(url).scheme.lower() in ("http", "https"):
+        return url
+    return None
+
+
+# ----- the search form ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchForm:
+    """The page's parameters; url() links to the same search with some of them changed."""
+
+    q: str = ""
+    limit: int = DEFAULT_LIMIT
+    page: int = 1
+    since: str = ""
+    until: str = ""
+    source: str = ""
+    sort: str = "relevance"
+
+    def url(self, **changes) -> str:
+        """This search's page URL with changes applied; parameters at their default are left out."""
+        changed = dataclasses.replace(self, **changes)
+        default = SearchForm()
+        params = {
+            field.name: getattr(changed, field.name)
+            for field in dataclasses.fields(self)
+            if getattr(changed, field.name) != getattr(default, field.name)
+        }
+        return "/?" + urlencode(params) if params else "/"
+
+
+def search_index(index: Index, form: SearchForm) -> SearchResults:
+    """Run the form's search; raises QueryError for a malformed query or date."""
+    return index.search(
+        form.q, limit=form.limit, page=form.page, since=_date(form.since, "since", False),
+        until=_date(form.until, "until", True), source=form.source or None, sort=form.sort,
+    )
+
+
+def _date(value: str, name: str, end_of_period: bool):
+    """A date parameter as the command line reads it (Arabic-Indic digits accepted too)."""
+    value = value.strip().translate(ARABIC_INDIC_DIGITS)
+    if not value:
+        return None
+    try:
+        return parse_date(value, None, end_of_period)
+    except QueryError as error:
+        raise QueryError(f"{name}: {error}") from None
+
+
+def results_view(results: SearchResults, form: SearchForm) -> dict:
+    """What the results part of the page shows, markup built and escaped here."""
+    parsed = parse_query(form.q)
+    pages = max(1, -(-results.total // results.limit))
+    first = max(1, min(results.page - PAGE_LINKS // 2, pages - PAGE_LINKS + 1))
+    return {
+        "total": results.total,
+        "milliseconds": round(results.seconds * 1000),
+        "partial": results.partial,
+        "suggestion": results.suggestion,
+        "suggestion_url": form.url(q=results.suggestion, page=1) if results.suggestion else None,
+        "hits": [_hit_view(hit, form, parsed) for hit in results.hits],
+        "facets": [
+            {"name": name, "count": count, "url": form.url(source=name, page=1), "active": name == form.source}
+            for name, count in results.facets.items()
+        ],
+        "all_sources_url": form.url(source="", page=1) if form.source else None,
+        "page": results.page,
+        "pages": [(number, form.url(page=number)) for number in range(first, min(pages, first + PAGE_LINKS - 1) + 1)],
+        "previous_url": form.url(page=results.page - 1) if results.page > 1 else None,
+        "next_url": form.url(page=results.page + 1) if results.page < pages else None,
+    }
+
+
+def _hit_view(hit: Hit, form: SearchForm, parsed: ParsedQuery) -> dict:
+    reasons: dict[tuple, dict] = {}
+    for match in hit.matches:
+        key = (match.term, match.original, match.rule)
+        if key in reasons:
+            reasons[key]["count"] += 1
+        else:
+            reasons[key] = {"term": match.term, "word": word_html(match), "rule": match.rule,
+                            "label": RULE_LABELS.get(match.rule, match.rule), "count": 1}
+    return {
+        "rank": hit.rank,
+        "title": highlight_html(hit.title, [(m.start, m.end) for m in find_matches(hit.title, parsed)]),
+        "url": doc_url(hit.id, form.q),
+        "source": hit.source,
+        "source_url": form.url(source=hit.source, page=1) if hit.source else None,
+        "date": hit.date.date().isoformat() if hit.date else None,
+        "snippet": highlight_html(hit.snippet, hit.highlights),
+        "score": f"{hit.score:.2f}",
+        "reasons": list(reasons.values()),
+    }
+
+
+# ----- completions ---------------------------------------------------------------
+
+
+def complete(reader, text: str, count: int = MAX_COMPLETIONS) -> dict:
+    """Completions of the last word of text from the index vocabulary, most frequent first.
+
+    Candidates are exact-level terms (normalized, so spelled as the index
+    folds them: ة as ه) of the title and body fields starting with the
+    normalized last word; each completion keeps what was typed and adds
+    the rest of the term. Nothing is offered after a space or for fewer
+    than MIN_PREFIX letters.
+    """
+    tokens = list(tokenize(text))
+    if not tokens or tokens[-1][1] != len(text):
+        return {"query": text, "prefix": "", "completions": []}
+    start, end, prefix = tokens[-1]
+    if len(prefix) < MIN_PREFIX:
+        return {"query": text, "prefix": prefix, "completions": []}
+    documents: dict[str, int] = {}
+    for field in EXACT_FIELDS:
+        for scanned, term in enumerate(reader.expand_prefix(field, prefix)):
+            if scanned >= MAX_SCANNED_TERMS:
+                break
+            term = term.decode("utf-8") if isinstance(term, bytes) else term
+            documents[term] = max(documents.get(term, 0), reader.doc_frequency(field, term))
+    best = sorted(documents.items(), key=lambda item: (-item[1], item[0]))[:count]
+    return {
+        "query": text,
+        "prefix": prefix,
+        "completions": [
+            {"text": text[:end] + term[len(prefix):], "term": term, "documents": frequency}
+            for term, frequency in best
+        ],
+    }
+
+
+# ----- watching the seeds folder ------------------------------------------------------
+
+
+class SeedsWatcher(threading.Thread):
+    """Polls the seeds folder and updates the index when a file is new, changed or gone.
+
+    Index.update writes a new state and commits it at once; searches opened
+    meanwhile keep reading the previous one.
+    """
+
+    def __init__(self, index: Index, seeds_dir: Path, interval: float):
+        super().__init__(name="seeds-watcher", daemon=True)
+        self.index = index
+        self.seeds_dir = seeds_dir
+        self.interval = interval
+        self.stopped = threading.Event()
+        self.updates = 0  # completed updates, for whoever wants to know the index moved
+        self.last_error: str | None = None
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.interval):
+            self.check()
+
+    def check(self) -> None:
+        """One poll: update when stale; a failure is logged and retried at the next poll."""
+        try:
+            if not self.index.is_stale(self.seeds_dir):
+                return
+            summary = self.index.update(self.seeds_dir)
+        except (IndexFolderError, SeedsError, OSError) as error:
+            if str(error) != self.last_error:
+                log.warning("watch: %s", error)
+            self.last_error = str(error)
+            return
+        self.last_error = None
+        self.updates += 1
+        log.info("watch: index updated: %d added, %d updated, %d removed in %.2fs",
+                 summary.added, summary.updated, summary.removed, summary.seconds)
+        for problem in summary.problems:
+            log.warning("watch: skipped %s: %s", problem.path, problem.reason)
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+
+# ----- the application ---------------------------------------------------------------
+
+
+def create_app(index_path: Path | str, seeds_dir: Path | str | None = None, watch: bool = False,
+               watch_interval: float = 2.0) -> FastAPI:
+    """The web application for the index at index_path; with watch, seeds_dir is polled for changes."""
+    if watch and seeds_dir is None:
+        raise ValueError("watching needs a seeds folder")
+    index = Index(index_path)
+    watcher = SeedsWatcher(index, Path(seeds_dir), watch_interval) if watch else None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if watcher:
+            watcher.start()
+        yield
+        if watcher:
+            watcher.stop()
+            watcher.join(timeout=5)
+
+    app = FastAPI(title="Arabic search", lifespan=lifespan,
+                  description="Arabic full-text search: the page at / and a JSON API under /api/.")
+    app.state.index = index
+    app.state.watcher = watcher
+    app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
+    templates = Jinja2Templates(env=jinja2.Environment(
+        loader=jinja2.FileSystemLoader(PACKAGE_DIR / "templates"), autoescape=True,
+        trim_blocks=True, lstrip_blocks=True,
+    ))
+
+    def render(request: Request, name: str, context: dict, status: int = 200) -> HTMLResponse:
+        context.setdefault("form", SearchForm())
+        return templates.TemplateResponse(request, name, context, status_code=status, headers=PAGE_HEADERS)
+
+    def failure(request: Request, status: int, message: str):
+        """A JSON error for the API, a page for people."""
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": message}, status_code=status)
+        return render(request, "error.html", {"status": status, "message": message}, status)
+
+    @app.exception_handler(QueryError)
+    async def query_error(request: Request, error: QueryError):
+        return failure(request, 400, str(error))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_parameter(request: Request, error: RequestValidationError):
+        return failure(request, 400, validation_message(error))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException):
+        return failure(request, error.status_code, str(error.detail))
+
+    @app.exception_handler(IndexFolderError)
+    async def no_index(request: Request, error: IndexFolderError):
+        return failure(request, 503, str(error))
+
+    # ----- pages
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def search_page(request: Request, q: QueryText = "", limit: Limit = DEFAULT_LIMIT, page: PageNumber = 1,
+                    since: DateText = "", until: DateText = "", source: str = "", sort: Sort = "relevance"):
+        form = SearchForm(q, limit, page, since, until, source, sort)
+        context = {"form": form, "results": None, "error": None, "documents": None}
+        if not q.strip():
+            context["documents"] = index.open_whoosh().doc_count()
+            return render(request, "search.html", context)
+        try:
+            context["results"] = results_view(search_index(index, form), form)
+        except QueryError as error:
+            context["error"] = str(error)
+            return render(request, "search.html", context, 400)
+        return render(request, "search.html", context)
+
+    @app.get("/doc/{article_id:path}", response_class=HTMLResponse, include_in_schema=False)
+    def article_page(request: Request, article_id: str, q: QueryText = ""):
+        error = None
+        try:
+            article = index.article(article_id, q or None)
+        except QueryError as query_error:
+            error = str(query_error)
+            article = index.article(article_id)
+        if article is None:
+            return failure(request, 404, f"no article with id {article_id!r}")
+        parsed = parse_query(q) if q and not error else None
+        title_spans = [(m.start, m.end) for m in find_matches(article.title, parsed)] if parsed else []
+        context = {
+            "form": SearchForm(q),
+            "article": article,
+            "title": highlight_html(article.title, title_spans),
+            "body": highlight_html(article.body, article.highlights),
+            "matches": len(article.highlights),
+            "link": safe_link(article.url),
+            "date": article.date.isoformat(sep=" ", timespec="minutes") if article.date else None,
+            "back_url": SearchForm(q).url() if q else None,
+            "error": error,
+        }
+        return render(request, "doc.html", context)
+
+    # ----- the JSON API
+
+    @app.get("/api/search", summary="Search: the JSON of `cli.py search --json`")
+    def api_search(q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_LENGTH)],
+                   limit: Limit = DEFAULT_LIMIT, page: PageNumber = 1, since: DateText = "",
+                   until: DateText = "", source: str = "", sort: Sort = "relevance", explain: bool = False):
+        form = SearchForm(q, limit, page, since, until, source, sort)
+        return JSONResponse(search_index(index, form).to_dict(explain))
+
+    @app.get("/api/doc/{article_id:path}", summary="One whole article, highlighted for an optional query")
+    def api_doc(article_id: str, q: QueryText = ""):
+        article = index.article(article_id, q or None)
+        if article is None:
+            return JSONResponse({"error": f"no article with id {article_id!r}"}, status_code=404)
+        return JSONResponse(article.to_dict())
+
+    @app.get("/api/stats", summary="Documents, sources, dates, size: the JSON of `cli.py stats --json`")
+    def api_stats():
+        return JSONResponse(asdict(index.stats()))
+
+    @app.get("/api/suggest", summary="Completions of the last word typed, from the index vocabulary")
+    def api_suggest(q: Annotated[str, Query(max_length=MAX_QUERY_LENGTH)] = "",
+                    limit: Annotated[int, Query(ge=1, le=MAX_COMPLETIONS)] = MAX_COMPLETIONS):
+        with index.open_whoosh().reader() as reader:
+            return JSONResponse(complete(reader, q, limit))
+
+    return app
+
+
+def validation_message(error: RequestValidationError) -> str:
+    """FastAPI's validation errors as one line: "limit: Input should be less than or equal to 100"."""
+    parts = []
+    for item in error.errors():
+        name = ".".join(str(part) for part in item.get("loc", ()) if part not in ("query", "path"))
+        parts.append(f"{name}: {item.get('msg', 'invalid')}" if name else item.get("msg", "invalid"))
+    return "; ".join(parts) or "invalid request"
