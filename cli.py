@@ -386,5 +386,36 @@ def analyze(text, as_json, bidi):
     stdout.print(table)
 
 
+@main.command()
+@INDEX_OPTION
+@SEEDS_OPTION
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (localhost only by default).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--watch", is_flag=True, help="Update the index in the background when seed files change.")
+def serve(index_dir, seeds_dir, host, port, watch):
+    """Serve the search page and the JSON API (read-only) at http://HOST:PORT/.
+
+    The index is updated first when it is missing or stale and the seeds
+    folder exists. Needs the web extra: pip install -e '.[web]'.
+
+    Example: python cli.py serve --watch   (then open http://127.0.0.1:8000/)
+    """
+    try:
+        import uvicorn
+
+        from search.web import create_app
+    except ImportError as error:
+        raise Failure(f"the web server needs {error.name or 'fastapi'}: pip install -e '.[web]'") from None
+    engine = search.Index(index_dir or default_index_dir())
+    seeds = seeds_dir or default_seeds_dir()
+    if seeds.is_dir() and run_guarded(engine.is_stale, seeds):
+        _print_summary(_update_with_progress(engine, seeds))
+    if watch and not seeds.is_dir():
+        raise Failure(f"seeds folder {seeds} does not exist: nothing to watch")
+    if not engine.exists():
+        raise Failure(f"{engine.path}: no index here yet (run: index --seeds DIR)")
+    stderr.print(f"serving {engine.path} on http://{host}:{port}/ (JSON API under /api/, docs at /docs)")
+    uvicorn.run(create_app(engine.path, seeds, watch=watch), host=host, port=port, log_level="info")
+
 if __name__ == "__main__":
     main()
