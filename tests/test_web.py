@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -313,14 +314,15 @@ def test_api_suggest_keeps_what_was_typed(client):
     assert texts == ["أحمد"]
 
 
-@pytest.mark.parametrize("q", ["", "المدرسة ", "م", "بركان"])
-def test_api_suggest_offers_nothing_after_a_space_a_letter_or_an_unknown_prefix(client, q):
+@pytest.mark.parametrize("q", ["", "المدرسة ", "م", "ال", "بركان", "مدرسة*"])
+def test_api_suggest_offers_nothing_after_a_space_two_letters_or_an_unknown_prefix(client, q):
     assert client.get("/api/suggest", params={"q": q}).json()["completions"] == []
 
 
 def test_api_suggest_limit(client):
-    assert len(client.get("/api/suggest", params={"q": "ال", "limit": 3}).json()["completions"]) == 3
-    assert client.get("/api/suggest", params={"q": "ال", "limit": 99}).status_code == 400
+    assert len(client.get("/api/suggest", params={"q": "الم", "limit": 3}).json()["completions"]) == 3
+    assert len(client.get("/api/suggest", params={"q": "الم"}).json()["completions"]) == 8
+    assert client.get("/api/suggest", params={"q": "الم", "limit": 99}).status_code == 400
 
 
 # ----- the page --------------------------------------------------------------------
@@ -456,3 +458,21 @@ def test_watch_picks_up_a_new_file(tmp_path):
 def test_watch_needs_a_seeds_folder(tmp_path):
     with pytest.raises(ValueError):
         create_app(tmp_path / "index", watch=True)
+
+
+# ----- cli.py serve ------------------------------------------------------------------
+
+
+def test_serve_without_the_web_extra_says_what_to_install(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # as if uvicorn were not installed
+    result = CliRunner().invoke(cli.main, ["serve", "--index", str(tmp_path / "index"),
+                                           "--seeds", str(tmp_path / "none")])
+    assert result.exit_code == 2
+    assert result.output.strip() == "error: the web server needs uvicorn: pip install -e '.[web]'"
+
+
+def test_serve_without_index_or_seeds_is_a_one_line_error(tmp_path):
+    result = CliRunner().invoke(cli.main, ["serve", "--index", str(tmp_path / "index"),
+                                           "--seeds", str(tmp_path / "none")])
+    assert result.exit_code == 2
+    assert result.output.strip() == f"error: {tmp_path / 'index'}: no index here yet (run: index --seeds DIR)"
