@@ -18,6 +18,9 @@ import pytest
 pytest.importorskip("fastapi", reason="the web extra is not installed: pip install -e '.[web]'")
 
 from click.testing import CliRunner  # noqa: E402
+from conftest import ARABIC_MIX  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
 import cli  # noqa: E402
@@ -248,6 +251,17 @@ def test_api_search_bad_input_is_a_400_with_a_message(client, params, named):
 ])
 def test_odd_input_is_never_a_server_error(client, q):
     for path in ("/api/search", "/", "/api/suggest", "/doc/okaz-rain", "/api/doc/okaz-rain"):
+        assert client.get(path, params={"q": q}).status_code < 500, (path, q)
+
+
+QUERY_PIECES = st.sampled_from(['"', "«", "»", "(", ")", "*", "~", "~2", "=", "-", "+", "OR", "أو", "بدون", "NEAR/",
+                                "title:", "source:", "date:", "..", ">", "2015-07", " ", "المدرسة", "الأمطار"])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.one_of(QUERY_PIECES, ARABIC_MIX), max_size=8).map("".join))
+def test_any_typed_query_is_answered_without_a_server_error(client, q):
+    for path in ("/api/search", "/", "/api/suggest", "/api/doc/okaz-rain"):
         assert client.get(path, params={"q": q}).status_code < 500, (path, q)
 
 
