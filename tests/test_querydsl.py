@@ -1,0 +1,203 @@
+"""Query DSL translation: each operator of our language against the JSON it must become.
+
+Weights come from whoosh_query.WEIGHTS and stems from the stemmer, so a
+tuning of either does not break these tests; the shape of every clause
+is written out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from search.analyze import stem_or_none
+from search.query import parse_plain, parse_query
+from search.querydsl import ALL_WORDS_BONUS, es_field, search_template, to_query_dsl
+from search.whoosh_query import MAX_EXPANSIONS, WEIGHTS
+
+W = WEIGHTS  # body_stem, body, title_stem, title
+
+
+def query_of(text: str, **options) -> dict:
+    """The top-level bool of the body for text."""
+    return to_query_dsl(parse_query(text), highlight=False, **options)["query"]["bool"]
+
+
+def word(normalized: str, fields=("body_stem", "body", "title_stem", "title")) -> dict:
+    """The clause of one plain word: its stem at the stem level, its normalized form at the exact level."""
+    stem = stem_or_none(normalized)
+    clauses = []
+    for field in fields:
+        text = stem if field.endswith("_stem") else normalized
+        if text is not None:
+            clauses.append({"term": {es_field(field): {"value": text, "boost": W[field]}}})
+    return clauses[0] if len(clauses) == 1 else {"bool": {"should": clauses}}
+
+
+def test_field_names_follow_the_export_multi_fields():
+    assert [es_field(f) for f in ("body_stem", "body", "title_stem", "title")] == [
+        "body.stem", "body", "title.stem", "title"]
+
+
+def test_word_is_a_weighted_should_over_both_levels():
+    assert query_of("مدرسة") == {"must": [{"bool": {"should": [
+        {"term": {"body.stem": {"value": stem_or_none("مدرسه"), "boost": W["body_stem"]}}},
+        {"term": {"body": {"value": "مدرسه", "boost": W["body"]}}},
+        {"term": {"title.stem": {"value": stem_or_none("مدرسه"), "boost": W["title_stem"]}}},
+        {"term": {"title": {"value": "مدرسه", "boost": W["title"]}}},
+    ]}}]}
+
+
+def test_diacritized_query_word_is_sent_normalized():
+    assert query_of("مَدْرَسَةٌ") == query_of("مدرسة")
+
+
+def test_exact_word_has_no_stem_level():
+    assert query_of("=المدرسة") == {"must": [word("المدرسه", ("body", "title"))]}
+
+
+def test_title_field_keeps_only_title_fields():
+    assert query_of("title:داعش") == {"must": [word("داعش", ("title_stem", "title"))]}
+
+
+def test_soft_words_add_the_all_words_tier():
+    both = [word("المدارس"), word("السعوديه")]
+    assert query_of("المدارس السعودية") == {
+        "must": [{"bool": {"should": both}}],
+        "should": [{"constant_score": {"filter": {"bool": {"must": both}}, "boost": ALL_WORDS_BONUS}}],
+    }
+
+
+def test_soft_drops_stopwords_unless_nothing_else_is_left():
+    assert query_of("في المدارس") == {"must": [word("المدارس")]}
+    only_stopwords = [word("من", ("body", "title")), word("هو", ("body", "title"))]
+    assert query_of("من هو")["must"] == [{"bool": {"should": only_stopwords}}]
+
+
+def test_and_is_must():
+    assert query_of("الملك AND سلمان") == {"must": [{"bool": {"must": [word("الملك"), word("سلمان")]}}]}
+
+
+def test_or_is_should_without_a_tier():
+    assert query_of("داعش OR القاعدة") == {"must": [{"bool": {"should": [word("داعش"), word("القاعده")]}}]}
+
+
+def test_not_is_must_not():
+    assert query_of("داعش -العراق") == {"must": [{"bool": {"should": [word("داعش")],
+                                                          "must_not": [word("العراق")]}}]}
+    assert query_of("NOT العراق") == {"must": [{"bool": {"must_not": [word("العراق")]}}]}
+
+
+def test_phrase_is_match_phrase_with_slop_on_both_levels():
+    def phrase(field, text):
+        return {"match_phrase": {es_field(field): {"query": text, "slop": 2, "analyzer": "whitespace",
+                                                    "boost": W[field]}}}
+
+    stems = f"{stem_or_none('مجلس')} {stem_or_none('الوزراء')}"
+    assert query_of('"مجلس الوزراء"~2') == {"must": [{"bool": {"should": [
+        phrase("body_stem", stems), phrase("body", "مجلس الوزراء"),
+        phrase("title_stem", stems), phrase("title", "مجلس الوزراء"),
+    ]}}]}
+
+
+def test_phrase_with_a_stopword_stays_at_the_exact_level():
+    assert query_of('"في الذكرى"') == {"must": [{"bool": {"should": [
+        {"match_phrase": {"body": {"query": "في الذكري", "slop": 0, "analyzer": "whitespace", "boost": W["body"]}}},
+        {"match_phrase": {"title": {"query": "في الذكري", "slop": 0, "analyzer": "whitespace", "boost": W["title"]}}},
+    ]}}]}
+
+
+def test_near_is_an_unordered_span_near():
+    clause = query_of("داعش NEAR/3 العراق")["must"][0]["bool"]["should"][1]
+    assert clause == {"span_near": {"clauses": [{"span_term": {"body": "داعش"}}, {"span_term": {"body": "العراق"}}],
+                                    "slop": 3, "in_order": False, "boost": W["body"]}}
+
+
+def test_prefix_is_a_bounded_prefix_query_per_field():
+    assert query_of("كتا*") == {"must": [{"bool": {"should": [
+        {"prefix": {es_field(f): {"value": "كتا", "boost": W[f], "rewrite": f"top_terms_{MAX_EXPANSIONS}"}}}
+        for f in W
+    ]}}]}
+
+
+def test_fuzzy_is_a_levenshtein_query_keeping_the_first_letter():
+    assert query_of("مدرسه~2") == {"must": [{"bool": {"should": [
+        {"fuzzy": {es_field(f): {"value": "مدرسه", "fuzziness": 2, "prefix_length": 1,
+                                 "max_expansions": MAX_EXPANSIONS, "transpositions": False, "boost": W[f]}}}
+        for f in W
+    ]}}]}
+
+
+def test_source_and_date_are_filters():
+    assert query_of("داعش source:okaz date:2015-07") == {
+        "must": [word("داعش")],
+        "filter": [{"term": {"source": "okaz"}},
+                   {"range": {"date": {"gte": "2015-07-01T00:00:00.000", "lte": "2015-07-31T23:59:59.999"}}}],
+    }
+
+
+def test_open_date_ranges():
+    assert query_of("date:>2015-08")["filter"] == [{"range": {"date": {"gte": "2015-09-01T00:00:00.000"}}}]
+    assert query_of("date:<2015")["filter"] == [{"range": {"date": {"lte": "2014-12-31T23:59:59.999"}}}]
+
+
+def test_negated_source_excludes_it():
+    assert query_of("داعش -source:okaz") == {"must": [{"bool": {"should": [word("داعش")],
+                                                              "must_not": [{"term": {"source": "okaz"}}]}}]}
+
+
+def test_filters_alone_match_everything_they_let_through():
+    assert query_of("source:okaz") == {"must": [{"match_all": {}}], "filter": [{"term": {"source": "okaz"}}]}
+
+
+def test_options_become_filters_paging_sort_and_timeout():
+    body = to_query_dsl(parse_query("داعش"), limit=20, page=3, since=dt.datetime(2015, 7, 1),
+                        until=dt.datetime(2015, 7, 31, 23, 59, 59), source="okaz", sort="date", time_limit=2.5)
+    assert body["query"]["bool"]["filter"] == [
+        {"term": {"source": "okaz"}},
+        {"range": {"date": {"gte": "2015-07-01T00:00:00.000", "lte": "2015-07-31T23:59:59.000"}}},
+    ]
+    assert (body["from"], body["size"], body["sort"], body["timeout"]) == (40, 20, [{"date": {"order": "desc"}}],
+                                                                          "2500ms")
+    assert body["track_total_hits"] is True
+    assert body["aggs"] == {"source": {"terms": {"field": "source", "size": 100}}}
+
+
+def test_date_sort_has_no_tier():
+    body = to_query_dsl(parse_query("المدارس السعودية"), sort="date")
+    assert "should" not in body["query"]["bool"]
+
+
+def test_highlight_covers_the_original_text_of_every_weighted_field():
+    body = to_query_dsl(parse_query("داعش"))
+    assert sorted(body["highlight"]["fields"]) == ["body", "body.stem", "title", "title.stem"]
+    assert "highlight" not in to_query_dsl(parse_query("داعش"), highlight=False)
+
+
+def test_plain_question_is_soft_words():
+    bool_query = to_query_dsl(parse_plain("ما هي عاصمة السعودية؟"), highlight=False)["query"]["bool"]
+    assert bool_query["must"] == [{"bool": {"should": [word("عاصمه"), word("السعوديه")]}}]
+    assert bool_query["should"][0]["constant_score"]["boost"] == ALL_WORDS_BONUS
+
+
+@pytest.mark.parametrize("query", ["مدرسة", '"مجلس الوزراء"'])
+def test_bodies_are_json(query):
+    body = to_query_dsl(parse_query(query))
+    assert json.loads(json.dumps(body, ensure_ascii=False)) == body
+
+
+def test_search_template_renders_to_a_search_body():
+    template = search_template()
+    assert template["script"]["lang"] == "mustache"
+    source = template["script"]["source"]
+    rendered = (source.replace("{{#toJson}}query{{/toJson}}", json.dumps("مدرسة \"جديدة\"", ensure_ascii=False))
+                .replace("{{from}}{{^from}}0{{/from}}", "0").replace("{{size}}{{^size}}10{{/size}}", "10"))
+    body = json.loads(rendered)
+    match = body["query"]["bool"]["must"][0]["multi_match"]
+    assert match["query"] == "مدرسة \"جديدة\""
+    assert match["fields"] == [f"{es_field(f)}^{w}" for f, w in WEIGHTS.items()]
+    tier = body["query"]["bool"]["should"][0]["constant_score"]
+    assert tier["boost"] == ALL_WORDS_BONUS and tier["filter"]["multi_match"]["operator"] == "and"
+    assert (body["from"], body["size"]) == (0, 10)
