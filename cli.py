@@ -21,7 +21,9 @@ from rich.table import Table
 from rich.text import Text
 
 import search
+from search.export import ExportError, export_changes, export_opensearch
 from search.index import default_index_dir, default_seeds_dir
+from search.opensearch_backend import BackendError, OpenSearchBackend
 from search.query import parse_date
 
 EXIT_OK, EXIT_NO_RESULTS, EXIT_USAGE = 0, 1, 2
@@ -32,7 +34,8 @@ BIDI_TERMINALS = ("konsole", "mlterm", "wezterm")
 stdout = Console(highlight=False)
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)  # one problem, one line
 
-USER_ERRORS = (search.QueryError, search.IndexFolderError, search.SeedsError, OSError, ValueError)
+USER_ERRORS = (search.QueryError, search.IndexFolderError, search.SeedsError, OSError, ValueError,
+               ExportError, BackendError)
 
 
 class Failure(click.ClickException):
@@ -227,9 +230,13 @@ def _date_option(value: str | None, end: bool):
 @click.option("--batch", type=click.File("r", encoding="utf-8"), help="Queries from FILE: qid<TAB>query per line.")
 @click.option("--explain", is_flag=True, help="Show which query term matched which original word, and why.")
 @click.option("--time-limit", default=10.0, show_default=True, type=float, help="Seconds per query.")
+@click.option("--backend", type=click.Choice(["local", "opensearch"]), default="local", show_default=True,
+              help="Search the local index, or a cluster loaded from 'export opensearch'.")
+@click.option("--url", help="With --backend opensearch: the cluster and index or alias, "
+                            "e.g. http://localhost:9200/arabic-search.")
 @BIDI_OPTION
 def search_command(query, index_dir, seeds_dir, limit, page, since, until, source, sort, as_json, trec,
-                   batch, explain, time_limit, bidi):
+                   batch, explain, time_limit, backend, url, bidi):
     """Search the index. The syntax (see README): words, "phrases", «phrases», OR/أو,
     AND/وأيضا, NOT/بدون, -word, +word, كتا*, مدرسه~, =exact, title:, source:, date:.
 
@@ -243,16 +250,21 @@ def search_command(query, index_dir, seeds_dir, limit, page, since, until, sourc
         raise click.UsageError("give a QUERY or --batch FILE")
     if trec and not batch:
         raise click.UsageError("--trec goes with --batch")
-    engine = search.Index(index_dir or default_index_dir())
-    seeds = seeds_dir or default_seeds_dir()
-    if seeds.is_dir() and run_guarded(engine.is_stale, seeds):
-        summary = _update_with_progress(engine, seeds)
-        if not (as_json or trec):
-            _print_summary(summary)
+    if (backend == "opensearch") != (url is not None):
+        raise click.UsageError("--backend opensearch and --url URL go together")
+    if backend == "opensearch":
+        engine = run_guarded(OpenSearchBackend, url)
+    else:
+        engine = search.Index(index_dir or default_index_dir())
+        seeds = seeds_dir or default_seeds_dir()
+        if seeds.is_dir() and run_guarded(engine.is_stale, seeds):
+            summary = _update_with_progress(engine, seeds)
+            if not (as_json or trec):
+                _print_summary(summary)
     options = dict(limit=limit, page=page, since=_date_option(since, False), until=_date_option(until, True),
                    source=source, sort=sort, time_limit=time_limit)
     if batch:
-        _search_batch(engine, batch, options, as_json, trec, explain)
+        run_guarded(_search_batch, engine, batch, options, as_json, trec, explain)
         return
     results = run_guarded(engine.search, query, **options)
     if as_json:
@@ -416,6 +428,48 @@ def serve(index_dir, seeds_dir, host, port, watch):
         raise Failure(f"{engine.path}: no index here yet (run: index --seeds DIR)")
     stderr.print(f"serving {engine.path} on http://{host}:{port}/ (JSON API under /api/, docs at /docs)")
     uvicorn.run(create_app(engine.path, seeds, watch=watch), host=host, port=port, log_level="info")
+
+
+@main.group()
+def export():
+    """Export the index for another engine (see docs/scale-out.md).
+
+    Example: python cli.py export opensearch --out export
+    """
+
+
+@export.command(name="opensearch")
+@INDEX_OPTION
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
+              help="Folder to write; files of an earlier export in it are replaced.")
+@click.option("--shards", default=1, show_default=True, type=click.IntRange(1, 1024), help="Primary shards.")
+@click.option("--replicas", default=1, show_default=True, type=click.IntRange(0, 64), help="Replicas of each shard.")
+@click.option("--chunk-mb", default=10.0, show_default=True, type=click.FloatRange(0.01, 1000),
+              help="Largest bulk file, in MB.")
+@click.option("--changes-since", "base_dir", type=click.Path(path_type=Path),
+              help="An earlier export folder: write only bulk deletes and updates for what changed since.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def export_opensearch_command(index_dir, out_dir, shards, replicas, chunk_mb, base_dir, as_json):
+    """Write index.json, stem rules, bulk files and a search template for OpenSearch / Elasticsearch.
+
+    \b
+    Examples:
+      python cli.py export opensearch --out export --shards 1 --replicas 2
+      python cli.py export opensearch --out changes --changes-since export
+    """
+    engine = search.Index(index_dir or default_index_dir())
+    if base_dir is not None:
+        summary = run_guarded(export_changes, engine, base_dir, out_dir, chunk_mb)
+    else:
+        summary = run_guarded(export_opensearch, engine, out_dir, shards, replicas, chunk_mb)
+    if as_json:
+        click.echo(json.dumps(summary.__dict__, ensure_ascii=False))
+        return
+    rules = f", {summary.rules:,} stem rules in {summary.rules_file}" if summary.rules_file else ""
+    stderr.print(f"exported {summary.documents:,} articles, {summary.deleted:,} deletions in "
+                 f"{len(summary.chunks)} bulk file(s){rules}: {summary.bytes / 1e6:.1f} MB in {summary.out} "
+                 f"({summary.seconds:.1f}s)", markup=False)
+
 
 if __name__ == "__main__":
     main()
