@@ -27,6 +27,10 @@ from .analyze import stem_or_none, tokenize
 
 MAX_QUERY_LENGTH = 2000
 DEFAULT_NEAR_DISTANCE = 5
+# Parentheses, NOT and -/+ signs nested deeper than this are refused: the
+# parser and the Whoosh query recurse once per level, and Python's stack is
+# finite. Nobody types 32 levels; a pasted or generated query might.
+MAX_NESTING = 32
 
 OR_WORDS = {"OR", "||", "او"}  # normalized: أو -> او
 AND_WORDS = {"AND", "&&", "وايضا"}
@@ -197,11 +201,12 @@ class _Parser:
         self.text = text
         self.lexemes = _lex(text)
         self.index = 0
+        self.depth = 0  # unary() calls in progress: one per parenthesis, NOT or sign
         self.words: list[Word] = []
 
     def parse(self) -> ParsedQuery:
         if not self.lexemes:
-            return ParsedQuery(self.text, None, [])
+            raise QueryError("empty query: type a word to search for")
         root = self.or_expr()
         if root is None:
             raise QueryError("nothing to search: the query has no letters or digits")
@@ -281,6 +286,16 @@ class _Parser:
         lexeme = self.peek()
         if lexeme is None:
             raise QueryError("the query ends too early", len(self.text))
+        if self.depth >= MAX_NESTING:
+            raise QueryError(f"the query nests more than {MAX_NESTING} levels deep", lexeme.position)
+        self.depth += 1
+        try:
+            return self.nested_unary(lexeme)
+        finally:
+            self.depth -= 1
+
+    def nested_unary(self, lexeme: _Lexeme) -> Node:
+        """unary() once the nesting depth is checked: NOT, a sign, or an atom."""
         operator = self.peek_operator()
         if operator == "NOT":
             self.expect_operand_after()
@@ -404,7 +419,13 @@ def parse_date(text: str, position: int | None = None, end_of_period: bool = Fal
 
 def parse_date_range(value: str, position: int | None = None) -> DateRange:
     """date:2015-07-01..2015-07-31, date:>2015-08, date:<2015, date:2015-07-21."""
-    value = value.translate(str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789"))
+    try:
+        return _date_range(value.translate(str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")), position)
+    except OverflowError:  # date:<1 or date:>9999 reach past the calendar
+        raise QueryError(f"date {value!r} is out of range", position) from None
+
+
+def _date_range(value: str, position: int | None) -> DateRange:
     if ".." in value:
         low, _, high = value.partition("..")
         return DateRange(parse_date(low, position) if low else None,
