@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import codecs
 import datetime
+import errno
 import fnmatch
 import hashlib
 import io
@@ -60,6 +61,11 @@ BOMS = (
 
 # C0 controls other than \t \n \r: no text file has them, binary files do.
 CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+# UTF-8 with at most this share of its non-ASCII characters broken is UTF-8
+# with a few bad bytes, not another encoding: Windows-1256 Arabic read as
+# UTF-8 breaks at nearly every non-ASCII byte, real UTF-8 at a damaged one.
+MAX_INVALID_UTF8_SHARE = 0.1
 
 # Share of the non-ASCII letters that must be Arabic for a cp1256 reading to be
 # believed. Real Arabic text is ~100%; Latin-1 French is 0%; random high bytes
@@ -150,14 +156,18 @@ def walk(folder: Path, prefix: str, seen: dict[Path, str], ancestors: list[Path]
         if is_ignored(entry.name):
             continue
         relative = prefix + entry.name
-        if entry.is_dir():
+        try:
+            is_folder = entry.is_dir()  # follows links: raises for a loop of links (a -> b -> a)
+        except OSError:
+            is_folder = False
+        if is_folder:
             resolved = Path(entry.path).resolve()
             if resolved in seen:
                 problems.append(Problem(relative, folder_seen_reason(resolved, seen, ancestors)))
                 continue
             seen[resolved] = relative
             walk(Path(entry.path), relative + "/", seen, ancestors + [resolved], files, problems)
-        elif not entry.is_file():
+        elif not is_regular_file(entry):
             problems.append(Problem(relative, f"{dangling_reason(entry.path)}, ignored"))
         elif not has_seed_suffix(entry.name):
             problems.append(Problem(relative, f"unknown file type {suffix_label(entry.name)}, ignored"))
@@ -170,11 +180,21 @@ def walk(folder: Path, prefix: str, seen: dict[Path, str], ancestors: list[Path]
             files.append(SeedFile(relative, stat.st_size, stat.st_mtime_ns))
 
 
+def is_regular_file(entry: os.DirEntry) -> bool:
+    """entry.is_file() following links, False where the link cannot be followed."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
 def dangling_reason(path: str) -> str:
     """What an entry that is neither file nor folder is: a broken or looping link, a socket..."""
     try:
         os.stat(path)
     except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "symlink loop"  # a link to itself, or links pointing at each other
         return f"broken symlink ({error.strerror})"
     return "not a regular file"
 
@@ -221,25 +241,45 @@ def file_hash(seeds_dir: Path, path: str) -> str:
 
 def read_articles(seeds_dir: Path, path: str) -> tuple[list[Article], list[Problem]]:
     """Articles of one seed file and the problems found in it; never raises for a bad file."""
+    articles, problems = [], []
+    for item in iter_articles(seeds_dir, path):
+        (articles if isinstance(item, Article) else problems).append(item)
+    return articles, problems
+
+
+def iter_articles(seeds_dir: Path, path: str) -> Iterator[Article | Problem]:
+    """The articles and problems of one seed file, one at a time in file order; never raises for a bad file.
+
+    A .jsonl file is read a line at a time and each article handed on at
+    once, so a dump of any size costs the memory of one record (index.py
+    writes each article before asking for the next). A .txt, .md or .json
+    file is one text and is read whole.
+    """
     full_path = Path(seeds_dir) / path
     suffix = Path(path).suffix.lower()
     if suffix not in SEED_SUFFIXES:
-        return [], [Problem(path, f"unknown file type {suffix_label(path)}, ignored")]
+        yield Problem(path, f"unknown file type {suffix_label(path)}, ignored")
+        return
     try:
         if suffix == ".jsonl":
             with open(full_path, "rb") as file:
-                return read_jsonl(file, path)
+                yield from jsonl_items(file, path)
+            return
         data = full_path.read_bytes()
     except OSError as error:
-        return [], [Problem(path, f"cannot read: {error.strerror}")]
-    text = decode_text(data)
+        yield Problem(path, f"cannot read: {error.strerror}")
+        return
+    text, damaged_at = decode(data)
+    if damaged_at is not None:
+        yield Problem(path, damaged_reason(data, damaged_at), data.count(b"\n", 0, damaged_at) + 1)
     if text is None:
-        return [], [Problem(path, NOT_TEXT)]
-    if not text.strip():
-        return [], [Problem(path, EMPTY)]
-    if suffix == ".json":
-        return read_json(text, path)
-    return [text_article(text, path, markdown=suffix == ".md")], []
+        yield Problem(path, NOT_TEXT)
+    elif not text.strip():
+        yield Problem(path, EMPTY)
+    elif suffix == ".json":
+        yield from json_items(text, path)
+    else:
+        yield text_article(text, path, markdown=suffix == ".md")
 
 
 def text_article(text: str, path: str, markdown: bool) -> Article:
@@ -253,41 +293,40 @@ def text_article(text: str, path: str, markdown: bool) -> Article:
     return Article(id=path, title=title, body=body, path=path)
 
 
-def read_json(text: str, path: str) -> tuple[list[Article], list[Problem]]:
-    """Articles of a .json file holding one record or an array of records."""
+def json_items(text: str, path: str) -> Iterator[Article | Problem]:
+    """Articles and problems of a .json file holding one record or an array of records."""
     try:
         value = json.loads(text)
     except json.JSONDecodeError as error:
-        return [], [Problem(path, f"invalid JSON: {error.msg}", error.lineno)]
+        yield Problem(path, f"invalid JSON: {error.msg}", error.lineno)
+        return
     if isinstance(value, dict):
         records = [value]
     elif isinstance(value, list):
         records = value
     else:
-        return [], [Problem(path, "JSON top level is not an object or an array of objects")]
-    articles, problems = [], []
+        yield Problem(path, "JSON top level is not an object or an array of objects")
+        return
     for index, record in enumerate(records):
-        article, record_problems = record_article(record, path, index, line=None)
-        problems.extend(record_problems)
-        if article is not None:
-            articles.append(article)
-    return articles, problems
+        yield from record_items(record, path, index, line=None)
 
 
-def read_jsonl(file: BinaryIO, path: str) -> tuple[list[Article], list[Problem]]:
-    """Articles of a .jsonl file, one line at a time; a bad line costs only itself.
+def jsonl_items(file: BinaryIO, path: str) -> Iterator[Article | Problem]:
+    """Articles and problems of a .jsonl file, one line at a time; a bad line costs only itself.
 
     Record n is the n-th non-blank line (0-based), bad ones included, so
     fixing one line does not change the path#n ids of the others.
     """
     if b"\x00" in file.read(8192) and not starts_with_utf16_bom(file):
-        return [], [Problem(path, NOT_TEXT)]  # binary: refused whole, not line by line
+        yield Problem(path, NOT_TEXT)  # binary: refused whole, not line by line
+        return
     file.seek(0)
-    articles, problems = [], []
     index = 0
-    for number, line in jsonl_lines(file):
+    for number, line, damaged in jsonl_lines(file):
+        if damaged:
+            yield Problem(path, damaged, number)
         if line is None:
-            problems.append(Problem(path, NOT_TEXT, number))
+            yield Problem(path, NOT_TEXT, number)
             index += 1
             continue
         if not line.strip():
@@ -295,16 +334,12 @@ def read_jsonl(file: BinaryIO, path: str) -> tuple[list[Article], list[Problem]]
         try:
             record = json.loads(line)
         except json.JSONDecodeError as error:
-            problems.append(Problem(path, f"invalid JSON: {error.msg}", number))
+            yield Problem(path, f"invalid JSON: {error.msg}", number)
         else:
-            article, record_problems = record_article(record, path, index, line=number)
-            problems.extend(record_problems)
-            if article is not None:
-                articles.append(article)
+            yield from record_items(record, path, index, line=number)
         index += 1
     if index == 0:
-        problems.append(Problem(path, EMPTY))
-    return articles, problems
+        yield Problem(path, EMPTY)
 
 
 def starts_with_utf16_bom(file: BinaryIO) -> bool:
@@ -315,28 +350,38 @@ def starts_with_utf16_bom(file: BinaryIO) -> bool:
     return head in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
-def jsonl_lines(file: BinaryIO) -> Iterator[tuple[int, str | None]]:
-    """Yield (1-based line number, text or None when undecodable), one line at a time.
+def jsonl_lines(file: BinaryIO) -> Iterator[tuple[int, str | None, str | None]]:
+    """Yield (1-based line number, text or None when undecodable, damage or None), one line at a time.
 
     UTF-16 cannot be split on the byte b"\\n", so it goes through a
     TextIOWrapper; any other file is split in bytes and each line decoded
-    alone (the first one may carry a UTF-8 BOM).
+    alone (the first one may carry a UTF-8 BOM). The damage is the reason
+    of a Problem when invalid UTF-8 bytes were replaced.
     """
     if starts_with_utf16_bom(file):
         yield from utf16_lines(file)
         return
     for number, raw in enumerate(file, 1):
-        yield number, decode_text(raw)
+        text, damaged_at = decode(raw)
+        yield number, text, None if damaged_at is None else damaged_reason(raw, damaged_at)
 
 
-def utf16_lines(file: BinaryIO) -> Iterator[tuple[int, str | None]]:
+def utf16_lines(file: BinaryIO) -> Iterator[tuple[int, str | None, None]]:
     """Lines of a UTF-16 file with BOM; an undecodable stretch ends the file."""
     number = 0
     try:
         for number, line in enumerate(io.TextIOWrapper(file, encoding="utf-16", newline=""), 1):
-            yield number, None if CONTROL_CHARS.search(line) else line
+            yield number, None if CONTROL_CHARS.search(line) else line, None
     except UnicodeDecodeError:
-        yield number + 1, None
+        yield number + 1, None, None
+
+
+def record_items(record: object, path: str, index: int, line: int | None) -> Iterator[Article | Problem]:
+    """record_article() as a stream: the record's problems, then its article if usable."""
+    article, problems = record_article(record, path, index, line)
+    yield from problems
+    if article is not None:
+        yield article
 
 
 def record_article(record: object, path: str, index: int, line: int | None) -> tuple[Article | None, list[Problem]]:
@@ -414,7 +459,18 @@ def decode_text(data: bytes) -> str | None:
     Text with C0 control characters (NUL above all) is refused whatever the
     encoding: it is a binary file, or UTF-16 without its BOM.
     """
-    text = None
+    return decode(data)[0]
+
+
+def decode(data: bytes) -> tuple[str | None, int | None]:
+    """decode_text(data), and the offset of the first invalid UTF-8 byte when some were replaced.
+
+    UTF-8 with a few invalid bytes (a truncated copy, a bad sector, two
+    dumps glued together) is read with each bad byte replaced by U+FFFD:
+    refusing it would lose a whole file for one byte, and read as
+    Windows-1256 it would "decode" into Arabic-looking nonsense (ط§ظ„).
+    """
+    damaged_at = None
     for bom, encoding in BOMS:
         if data.startswith(bom):
             text = decode_or_none(data, encoding)
@@ -422,12 +478,34 @@ def decode_text(data: bytes) -> str | None:
     else:
         text = decode_or_none(data, "utf-8")
         if text is None:
+            text, damaged_at = decode_damaged_utf8(data)
+        if text is None:
             text = decode_or_none(data, "cp1256")
             if text is not None and not looks_arabic(text):
                 text = None
     if text is None or CONTROL_CHARS.search(text):
-        return None
-    return text
+        return None, None
+    return text, damaged_at
+
+
+def decode_damaged_utf8(data: bytes) -> tuple[str | None, int | None]:
+    """data as UTF-8 with its invalid bytes replaced, and where the first one is; (None, None) if not UTF-8."""
+    try:
+        data.decode("utf-8")
+        return None, None  # valid: not this function's case
+    except UnicodeDecodeError as error:
+        first = error.start
+    text = data.decode("utf-8", errors="replace")
+    replaced = text.count("\ufffd")
+    non_ascii = sum(1 for char in text if char > "\x7f")
+    if replaced > MAX_INVALID_UTF8_SHARE * non_ascii:
+        return None, None
+    return text, first
+
+
+def damaged_reason(data: bytes, offset: int) -> str:
+    """The Problem reason for UTF-8 read with replacements, naming the first bad byte."""
+    return f"invalid UTF-8 (byte 0x{data[offset]:02x}); read with bad bytes replaced by U+FFFD"
 
 
 def decode_or_none(data: bytes, encoding: str) -> str | None:
