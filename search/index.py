@@ -10,7 +10,31 @@ Layout of an index folder::
 An update touches only new, changed (size+mtime, confirmed by content hash)
 and deleted files. ``full=True`` builds a new generation beside the live
 one and switches CURRENT only when it is complete, so a failed rebuild
-leaves the old index searchable. Readers open whatever CURRENT names.
+leaves the old index searchable. Readers open whatever CURRENT names; the
+generation before it is kept one more round, for a reader that opened it
+just before the switch.
+
+Duplicate ids: an id is indexed from one file only, the first in path
+order, and every other file holding it is reported. This holds for
+incremental updates too, so the index depends only on the seeds and never
+on the order files arrived in: a file added later whose path sorts first
+takes the id over (the file that held it is read again, and its copy
+reported), and when the holder drops the id, the next file holding it
+gets it.
+
+Crashes and concurrency: an update holds update.lock (flock, so the lock
+dies with its process) and writes the live generation in one Whoosh
+commit, or a new generation behind CURRENT, so a reader sees the state
+before an update or after it, never between. Whatever a killed update
+leaves behind (a half-built generation, temporary files, uncommitted
+segments) is removed by the next update, which holds the lock, and only
+under a folder carrying the marker. A second updater waits up to
+LOCK_WAIT_SECONDS ($ARABIC_SEARCH_LOCK_WAIT) and then gives up with
+IndexBusyError.
+
+Memory: a .jsonl file is read a record at a time and each article handed
+to the Whoosh writer at once, so a large dump costs one record plus the
+writer's buffer (limitmb below), whatever the file size.
 """
 
 from __future__ import annotations
@@ -19,7 +43,9 @@ import datetime as dt
 import errno
 import fcntl
 import json
+import heapq
 import os
+import re
 import shutil
 import time
 from contextlib import contextmanager
@@ -28,11 +54,12 @@ from pathlib import Path
 from typing import Callable
 
 from whoosh import index as whoosh_index
+from whoosh.index import EmptyIndexError
 
 from .results import ArticleView, SearchResults
 from .schema import build_schema
 from .searching import DEFAULT_TIME_LIMIT, SearchOptions, article_view, run_search
-from .sources import Article, Problem, SeedFile, SeedsError, file_hash, read_articles, scan
+from .sources import Article, Problem, SeedFile, SeedsError, file_hash, iter_articles, scan
 
 MARKER = ".arabic-search-index"
 FORMAT_VERSION = 1
@@ -47,6 +74,10 @@ DEFAULT_SEEDS_DIR = "seeds"
 FULL_BUILD_WRITER = {"procs": 2, "multisegment": True, "limitmb": 512}
 UPDATE_WRITER = {"limitmb": 256}
 LOCK_WAIT_SECONDS = 30.0
+LOCK_WAIT_ENV = "ARABIC_SEARCH_LOCK_WAIT"  # overrides LOCK_WAIT_SECONDS (0: do not wait)
+
+GENERATION = re.compile(r"gen-(\d{6})")  # the only folders an update creates or removes
+OPEN_ATTEMPTS = 3  # a reader retries when a rebuild switched generations under it
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -123,14 +154,35 @@ class Index:
 
     def generation_dir(self) -> Path:
         """The folder of the live generation."""
-        if not self.exists():
+        name = self._live_name()
+        if name is None:
             raise IndexFolderError(f"{self.path}: no index here yet (run: index)")
-        name = (self.path / "CURRENT").read_text(encoding="utf-8").strip()
         return self.path / name
 
+    def _live_name(self) -> str | None:
+        """The name CURRENT holds, or None when there is no index yet."""
+        if not self.exists():
+            return None
+        name = (self.path / "CURRENT").read_text(encoding="utf-8").strip()
+        if not GENERATION.fullmatch(name):
+            raise IndexFolderError(f"{self.path}: CURRENT names {name!r}, not a generation; rebuild: index --full")
+        return name
+
     def open_whoosh(self):
-        """The live Whoosh index, for searching."""
-        return whoosh_index.open_dir(str(self.generation_dir()))
+        """The live Whoosh index, for searching.
+
+        A rebuild can switch CURRENT, and remove the generation before the
+        previous one, between our reading CURRENT and opening what it named:
+        then CURRENT is read again.
+        """
+        for _ in range(OPEN_ATTEMPTS):
+            gen_dir = self.generation_dir()
+            try:
+                return whoosh_index.open_dir(str(gen_dir))
+            except (OSError, EmptyIndexError) as error:
+                if self.generation_dir() == gen_dir:
+                    raise IndexFolderError(f"{gen_dir}: cannot open the index ({error}); rebuild: index --full") from None
+        raise IndexFolderError(f"{self.path}: the live generation keeps changing; try again")
 
     def manifest(self) -> dict:
         """The live generation's manifest: relative path -> {size, mtime_ns, sha256, ids}."""
@@ -171,8 +223,8 @@ class Index:
 
     def stats(self) -> IndexStats:
         """Documents, sources, date range, size on disk and last update of the live generation."""
-        gen_dir = self.generation_dir()
-        ix = whoosh_index.open_dir(str(gen_dir))
+        ix = self.open_whoosh()
+        gen_dir = Path(ix.storage.folder)
         with ix.searcher() as searcher:
             sources: dict[str, int] = {}
             dates = []
@@ -208,6 +260,7 @@ class Index:
         started = time.perf_counter()
         self._claim_folder()
         with self._update_lock():
+            self._remove_leftovers()
             files, problems = scan(seeds)
             if full or not self.exists():
                 summary = self._build_generation(seeds, files, progress)
@@ -231,10 +284,15 @@ class Index:
 
     @contextmanager
     def _update_lock(self):
-        """Hold the folder's update lock; wait a while for another updater, then give up clearly."""
+        """Hold the folder's update lock; wait a while for another updater, then give up clearly.
+
+        flock belongs to the open file, so a killed updater's lock goes with
+        it: the file left on disk is never a stale lock.
+        """
+        wait = lock_wait_seconds()
         lock_path = self.path / "update.lock"
         with open(lock_path, "a+") as handle:
-            deadline = time.monotonic() + LOCK_WAIT_SECONDS
+            deadline = time.monotonic() + wait
             while True:
                 try:
                     fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -242,35 +300,66 @@ class Index:
                 except OSError as error:
                     if error.errno not in (errno.EAGAIN, errno.EACCES):
                         raise
-                    if time.monotonic() > deadline:
+                    if time.monotonic() >= deadline:
                         raise IndexBusyError(
-                            f"{self.path}: another index update is running; try again when it ends"
+                            f"{self.path}: another index update is still running after {wait:g}s of waiting; "
+                            "try again when it ends"
                         ) from None
-                    time.sleep(0.2)
+                    time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
             try:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
+    def _remove_leftovers(self) -> None:
+        """Remove what a killed update left behind; called with the update lock held.
+
+        Only names this module or Whoosh create are touched, inside a folder
+        carrying the marker: generations newer than the live one (a rebuild
+        that never switched) or older than the previous one, CURRENT.tmp,
+        and the live generation's temporary and uncommitted files.
+        """
+        live = self._live_name()
+        numbers = sorted(number for number, _ in self._generations())
+        live_number = int(GENERATION.fullmatch(live).group(1)) if live else None
+        older = [number for number in numbers if live_number is not None and number < live_number]
+        keep = {live_number, older[-1] if older else None}
+        for number, gen_dir in self._generations():
+            if number not in keep:
+                shutil.rmtree(gen_dir, ignore_errors=True)
+        (self.path / "CURRENT.tmp").unlink(missing_ok=True)
+        if live:
+            _remove_uncommitted(self.path / live)
+
+    def _generations(self) -> list[tuple[int, Path]]:
+        """(number, folder) of every generation folder; symlinks and other names are not ours."""
+        found = []
+        for entry in self.path.iterdir():
+            match = GENERATION.fullmatch(entry.name)
+            if match and entry.is_dir() and not entry.is_symlink():
+                found.append((int(match.group(1)), entry))
+        return found
+
     def _build_generation(self, seeds: Path, files: list[SeedFile],
                           progress: ProgressCallback | None) -> UpdateSummary:
         """Build every file into a new generation, then switch CURRENT to it."""
-        previous_ids = {i for entry in self.manifest().values() for i in entry["ids"]}
+        previous_ids = {i for entry in self._manifest_or_empty().values() for i in entry["ids"]}
         gen_dir = self._new_generation_dir()
-        ix = whoosh_index.create_in(str(gen_dir), build_schema())
         summary = UpdateSummary(full=True)
         manifest: dict = {}
-        owners: dict[str, str] = {}
-        writer = ix.writer(**FULL_BUILD_WRITER)
+        try:
+            ix = whoosh_index.create_in(str(gen_dir), build_schema())
+            writer = ix.writer(**FULL_BUILD_WRITER)
+        except BaseException:
+            shutil.rmtree(gen_dir, ignore_errors=True)
+            raise
+        run = _Run(seeds, writer, owners={})
         try:
             for done, seed in enumerate(files, 1):
-                articles, problems = read_articles(seeds, seed.path)
-                summary.problems.extend(problems)
-                kept = _claim_ids(articles, seed.path, owners, summary.problems)
-                for article in kept:
-                    writer.add_document(**document_fields(article))
-                manifest[seed.path] = _manifest_entry(seeds, seed, kept, problems)
-                summary.files_changed += 1
+                entry = run.index_file(seed)
+                if entry is not None:
+                    manifest[seed.path] = entry
+                    summary.files_changed += 1
                 if progress:
                     progress(done, len(files))
             writer.commit(optimize=False)
@@ -279,80 +368,119 @@ class Index:
             shutil.rmtree(gen_dir, ignore_errors=True)
             raise
         _write_json(gen_dir / "manifest.json", manifest)
-        new_ids = set(owners)
-        summary.added = len(new_ids - previous_ids)
-        summary.updated = len(new_ids & previous_ids)
-        summary.removed = len(previous_ids - new_ids)
+        run.summarize(summary, previous_ids)
         self._switch_to(gen_dir)
         return summary
 
     def _update_generation(self, seeds: Path, files: list[SeedFile],
                            progress: ProgressCallback | None) -> UpdateSummary:
-        """Apply only what changed since the manifest to the live generation."""
+        """Apply only what changed since the manifest to the live generation, in one commit.
+
+        Files are read in path order; reading one can send a later file to
+        be read again (it lost an id to this one, or may now get one this
+        one dropped), so the files to read are a heap, not a list.
+        """
         gen_dir = self.generation_dir()
         old_manifest = self.manifest()
         manifest = dict(old_manifest)
         summary = UpdateSummary()
-        current = {seed.path for seed in files}
-        changed: list[SeedFile] = []
+        seeds_by_path = {seed.path: seed for seed in files}
+        stored_problems: dict[str, list[Problem]] = {}
+        digests: dict[str, str] = {}
+        to_read: list[str] = []
         for seed in files:
             entry = old_manifest.get(seed.path)
-            same_stat = entry and entry["size"] == seed.size and entry["mtime_ns"] == seed.mtime_ns
-            if same_stat or (entry and entry["sha256"] == file_hash(seeds, seed.path)):
+            if entry is None:
+                to_read.append(seed.path)
+                continue
+            if entry["size"] != seed.size or entry["mtime_ns"] != seed.mtime_ns:
+                try:
+                    digest = file_hash(seeds, seed.path)
+                except OSError as error:  # keep what was indexed; try again next time
+                    stored_problems[seed.path] = [Problem(seed.path, f"cannot read: {error.strerror}")]
+                    continue
+                if digest != entry["sha256"]:
+                    digests[seed.path] = digest
+                    to_read.append(seed.path)
+                    continue
                 manifest[seed.path] = dict(entry, size=seed.size, mtime_ns=seed.mtime_ns)
-                summary.files_unchanged += 1
-                summary.unchanged += len(entry["ids"])
-                summary.problems.extend(Problem(**known) for known in entry.get("problems", ()))
-            else:
-                changed.append(seed)
-        deleted = [path for path in old_manifest if path not in current]
-        if not changed and not deleted:
+            stored_problems[seed.path] = [Problem(**known) for known in entry.get("problems", ())]
+        deleted = [path for path in old_manifest if path not in seeds_by_path]
+        if not to_read and not deleted:
             if manifest != old_manifest:
                 _write_json(gen_dir / "manifest.json", manifest)
+            summary.files_unchanged = len(manifest)
+            summary.unchanged = sum(len(entry["ids"]) for entry in manifest.values())
+            summary.problems = [problem for path in sorted(stored_problems) for problem in stored_problems[path]]
             return summary
 
         owners = {i: path for path, entry in old_manifest.items() for i in entry["ids"]}
-        ix = whoosh_index.open_dir(str(gen_dir))
+        shadowing: dict[str, set[str]] = {}  # id -> files that hold it but lost it to an earlier file
+        for path, entry in old_manifest.items():
+            for article_id in entry.get("shadowed", ()):
+                shadowing.setdefault(article_id, set()).add(path)
+        previous_ids = set(owners)
+        try:
+            ix = whoosh_index.open_dir(str(gen_dir))
+        except (OSError, EmptyIndexError) as error:
+            raise IndexFolderError(f"{gen_dir}: cannot open the index ({error}); rebuild: index --full") from None
         writer = ix.writer(**UPDATE_WRITER)
+        run = _Run(seeds, writer, owners)
+        heapq.heapify(to_read)
+        read: set[str] = set()
+
+        def release(article_ids) -> None:
+            """Ids nobody holds any more go to the first later file that has them."""
+            for article_id in article_ids:
+                if article_id not in owners:
+                    for path in shadowing.get(article_id, ()):
+                        if path in seeds_by_path and path not in read:
+                            heapq.heappush(to_read, path)
+
         try:
             for path in deleted:
                 writer.delete_by_term("path", path)
-                for article_id in manifest.pop(path)["ids"]:
+                gone = manifest.pop(path)["ids"]
+                for article_id in gone:
                     owners.pop(article_id, None)
-                    summary.removed += 1
+                release(gone)
                 summary.files_removed += 1
-            for done, seed in enumerate(changed, 1):
-                before = set(old_manifest.get(seed.path, {}).get("ids", ()))
-                articles, problems = read_articles(seeds, seed.path)
-                summary.problems.extend(problems)
-                if not articles and problems and before:
-                    # An unreadable new version must not erase what was indexed.
-                    summary.unchanged += len(before)
+            while to_read:
+                path = heapq.heappop(to_read)
+                if path in read:
                     continue
-                for article_id in before:
-                    owners.pop(article_id, None)
-                writer.delete_by_term("path", seed.path)
-                kept = _claim_ids(articles, seed.path, owners, summary.problems)
-                for article in kept:
-                    writer.add_document(**document_fields(article))
-                after = {article.id for article in kept}
-                summary.added += len(after - before)
-                summary.updated += len(after & before)
-                summary.removed += len(before - after)
-                manifest[seed.path] = _manifest_entry(seeds, seed, kept, problems)
-                summary.files_changed += 1
+                read.add(path)
+                before = old_manifest.get(path, {}).get("ids", ())
+                entry = run.index_file(seeds_by_path[path], digests.get(path), before)
+                stored_problems.pop(path, None)
+                if entry is not None:
+                    manifest[path] = entry
+                    summary.files_changed += 1
+                release(before)
+                for evicted in run.take_evicted():
+                    if evicted not in read:
+                        heapq.heappush(to_read, evicted)
                 if progress:
-                    progress(done, len(changed))
+                    progress(len(read), len(read) + len(set(to_read) - read))
             writer.commit()
         except BaseException:
             writer.cancel()
             raise
         _write_json(gen_dir / "manifest.json", manifest)
+        summary.files_unchanged = len(manifest) - summary.files_changed
+        run.summarize(summary, previous_ids, stored_problems)
         return summary
+
+    def _manifest_or_empty(self) -> dict:
+        """The live manifest, or {} when the live generation is missing or unreadable (a rebuild needs none)."""
+        try:
+            return self.manifest()
+        except (OSError, ValueError, IndexFolderError):
+            return {}
 
     def _new_generation_dir(self) -> Path:
         """A fresh, empty generation folder numbered after every existing one."""
-        numbers = [int(p.name[4:]) for p in self.path.glob("gen-*") if p.name[4:].isdigit()]
+        numbers = [number for number, _ in self._generations()]
         gen_dir = self.path / f"gen-{max(numbers, default=0) + 1:06d}"
         gen_dir.mkdir()
         return gen_dir
@@ -363,11 +491,11 @@ class Index:
         The previous generation is kept one round: a searcher that opened
         it a moment ago can finish reading.
         """
-        previous = (self.path / "CURRENT").read_text(encoding="utf-8").strip() if self.exists() else None
+        previous = self._live_name() if self.exists() else None
         tmp = self.path / "CURRENT.tmp"
         tmp.write_text(gen_dir.name + "\n", encoding="utf-8")
         os.replace(tmp, self.path / "CURRENT")
-        for old in self.path.glob("gen-*"):
+        for _, old in self._generations():
             if old.name not in (gen_dir.name, previous):
                 shutil.rmtree(old, ignore_errors=True)
 
@@ -389,36 +517,143 @@ def document_fields(article: Article) -> dict:
     return fields
 
 
-def _claim_ids(articles: list[Article], path: str, owners: dict[str, str],
-               problems: list[Problem]) -> list[Article]:
-    """Keep the articles whose id no other file holds yet; report the rest.
+class _Run:
+    """One update's Whoosh writer and its bookkeeping: who holds which id, what was written.
 
-    The rule: the first file to hold an id keeps it (files are read in
-    path order, and an indexed file keeps its ids against newcomers).
+    ``owners`` maps every id in the index to the file it comes from; the
+    first file in path order holding an id keeps it (see the module
+    docstring).
     """
-    kept = []
-    for article in articles:
-        owner = owners.get(article.id)
-        if owner is not None and owner != path:
-            problems.append(Problem(path, f"duplicate id {article.id!r} (already indexed from {owner}); skipped"))
-            continue
-        if owner == path and any(k.id == article.id for k in kept):
-            problems.append(Problem(path, f"duplicate id {article.id!r} within the file; kept the first"))
-            continue
-        owners[article.id] = path
-        kept.append(article)
-    return kept
+
+    def __init__(self, seeds: Path, writer, owners: dict[str, str]):
+        self.seeds = seeds
+        self.writer = writer
+        self.owners = owners
+        self.written: set[str] = set()  # ids added by this run
+        self.problems: dict[str, list[Problem]] = {}  # path -> problems of the files read
+        self.evicted: set[str] = set()  # later files that lost an id to the file just read
+
+    def index_file(self, seed: SeedFile, digest: str | None = None, before=()) -> dict | None:
+        """Write one file's articles; its manifest entry, or None to keep the old one.
+
+        The hash is taken before reading: if the file changes meanwhile, the
+        manifest holds an older hash than what was indexed, and the next
+        update reads the file again (the other order would miss the change).
+        A file that cannot be read, or has nothing left to read, keeps what
+        was indexed from it (``before``) and is reported until fixed.
+        """
+        path = seed.path
+        if digest is None:
+            try:
+                digest = file_hash(self.seeds, path)
+            except OSError as error:
+                self.problems[path] = [Problem(path, f"cannot read: {error.strerror}")]
+                return None
+        for article_id in before:
+            if self.owners.get(article_id) == path:
+                del self.owners[article_id]
+        ids: list[str] = []
+        shadowed: list[str] = []
+        problems: list[Problem] = []
+        read_any = False
+        for item in iter_articles(self.seeds, path):
+            if isinstance(item, Problem):
+                problems.append(item)
+                continue
+            read_any = True
+            owner = self.owners.get(item.id)
+            if owner == path:
+                problems.append(Problem(path, f"duplicate id {item.id!r} within the file; kept the first"))
+                continue
+            if owner is not None and owner < path:
+                problems.append(Problem(path, f"duplicate id {item.id!r} (already indexed from {owner}); skipped"))
+                shadowed.append(item.id)
+                continue
+            if owner is not None:
+                self.evicted.add(owner)  # a later file: it is read again and reports its copy
+            self.owners[item.id] = path
+            self.writer.add_document(**document_fields(item))
+            self.written.add(item.id)
+            ids.append(item.id)
+        self.problems[path] = problems
+        if not read_any and problems and before:
+            for article_id in before:
+                self.owners.setdefault(article_id, path)
+            return None
+        # The old version goes: deletions reach only the segments committed
+        # before this writer, never the documents just added.
+        self.writer.delete_by_term("path", path)
+        return {
+            "size": seed.size,
+            "mtime_ns": seed.mtime_ns,
+            "sha256": digest,
+            "ids": ids,
+            "shadowed": shadowed,
+            "problems": [asdict(problem) for problem in problems],
+        }
+
+    def take_evicted(self) -> set[str]:
+        """Files that lost an id since the last call (each must be read again)."""
+        evicted, self.evicted = self.evicted, set()
+        return evicted
+
+    def summarize(self, summary: UpdateSummary, previous_ids: set[str],
+                  stored_problems: dict[str, list[Problem]] | None = None) -> None:
+        """Fill in the article counts and every file's problems, in path order."""
+        final_ids = set(self.owners)
+        summary.added = len(self.written - previous_ids)
+        summary.updated = len(self.written & previous_ids)
+        summary.removed = len(previous_ids - final_ids)
+        summary.unchanged = len(final_ids - self.written)
+        problems = dict(stored_problems or {})
+        problems.update(self.problems)
+        summary.problems = [problem for path in sorted(problems) for problem in problems[path]]
 
 
-def _manifest_entry(seeds: Path, seed: SeedFile, kept: list[Article], problems: list[Problem]) -> dict:
-    """What the next update compares against; a file's problems are kept to be reported again."""
-    return {
-        "size": seed.size,
-        "mtime_ns": seed.mtime_ns,
-        "sha256": file_hash(seeds, seed.path),
-        "ids": [article.id for article in kept],
-        "problems": [asdict(problem) for problem in problems],
-    }
+def lock_wait_seconds() -> float:
+    """How long an update waits for another: $ARABIC_SEARCH_LOCK_WAIT, else LOCK_WAIT_SECONDS."""
+    value = os.environ.get(LOCK_WAIT_ENV, "").strip()
+    if not value:
+        return LOCK_WAIT_SECONDS
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = float("nan")
+    if not 0 <= seconds < float("inf"):
+        raise ValueError(f"${LOCK_WAIT_ENV} must be a number of seconds, not {value!r}")
+    return seconds
+
+
+def _remove_uncommitted(gen_dir: Path) -> None:
+    """Remove a killed writer's leftovers from a generation: temporary files, unfinished segments.
+
+    Kept: manifest.json, the TOC Whoosh reads (the latest), the segments it
+    lists, and Whoosh's lock file (an flock too: harmless once its owner is
+    gone). Removed: *.tmp files and folders (ours, Whoosh's posting pools
+    and unfinished TOCs), older TOCs and segment files no TOC lists.
+    """
+    try:
+        ix = whoosh_index.open_dir(str(gen_dir))
+        live_toc = f"_{ix.indexname}_{ix.latest_generation()}.toc"
+        live_segments = {segment.segment_id() for segment in ix._segments()}
+    except (OSError, EmptyIndexError):
+        return  # nothing we can tell apart safely; the update will report the damage
+    name = ix.indexname
+    toc_file = re.compile(rf"_{re.escape(name)}_\d+\.toc(\..*)?")
+    segment_file = re.compile(rf"({re.escape(name)}_[0-9a-z]+)\..+")
+    for entry in gen_dir.iterdir():
+        segment = segment_file.fullmatch(entry.name)
+        stale = (
+            entry.name.endswith(".tmp")
+            or (toc_file.fullmatch(entry.name) and entry.name != live_toc)
+            or (segment and segment.group(1) not in live_segments)
+        )
+        if not stale:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
 
 
 def _read_json(path: Path, default):
