@@ -39,6 +39,7 @@ writer's buffer (limitmb below), whatever the file size.
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import errno
 import fcntl
@@ -47,6 +48,7 @@ import heapq
 import os
 import re
 import shutil
+import signal
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -77,6 +79,7 @@ LOCK_WAIT_SECONDS = 30.0
 LOCK_WAIT_ENV = "ARABIC_SEARCH_LOCK_WAIT"  # overrides LOCK_WAIT_SECONDS (0: do not wait)
 
 GENERATION = re.compile(r"gen-(\d{6})")  # the only folders an update creates or removes
+PR_SET_PDEATHSIG = 1  # prctl option (linux/prctl.h): a signal for when the parent dies
 OPEN_ATTEMPTS = 3  # a reader retries when a rebuild switched generations under it
 
 ProgressCallback = Callable[[int, int], None]
@@ -287,7 +290,8 @@ class Index:
         """Hold the folder's update lock; wait a while for another updater, then give up clearly.
 
         flock belongs to the open file, so a killed updater's lock goes with
-        it: the file left on disk is never a stale lock.
+        it: the file left on disk is never a stale lock. Processes forked
+        while it is held let go of it (see _let_go_in_child).
         """
         wait = lock_wait_seconds()
         lock_path = self.path / "update.lock"
@@ -306,9 +310,11 @@ class Index:
                             "try again when it ends"
                         ) from None
                     time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+            _LOCKS_HELD[handle.fileno()] = os.getpid()
             try:
                 yield
             finally:
+                del _LOCKS_HELD[handle.fileno()]
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def _remove_leftovers(self) -> None:
@@ -608,6 +614,39 @@ class _Run:
         problems = dict(stored_problems or {})
         problems.update(self.problems)
         summary.problems = [problem for path in sorted(problems) for problem in problems[path]]
+
+
+# update.lock descriptors this process holds right now -> its pid. Module
+# state, because fork is process-wide: _let_go_in_child must find them.
+_LOCKS_HELD: dict[int, int] = {}
+
+
+def _let_go_in_child() -> None:
+    """In a child forked while an update runs (the full build's writer workers), drop the lock.
+
+    A forked child shares the parent's open files, and with them the flock:
+    when a killed updater leaves its workers behind (they wait forever for
+    work), they would keep the index locked. So the child points its copy
+    of the descriptor at /dev/null, and on Linux asks to be killed with its
+    parent instead of lingering.
+    """
+    if not _LOCKS_HELD:
+        return
+    parent = next(iter(_LOCKS_HELD.values()))
+    null = os.open(os.devnull, os.O_RDONLY)
+    for descriptor in _LOCKS_HELD:
+        os.dup2(null, descriptor)
+    os.close(null)
+    _LOCKS_HELD.clear()
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return  # not Linux: the lock is free all the same
+    if os.getppid() != parent:
+        os._exit(1)  # the parent died before prctl took effect
+
+
+os.register_at_fork(after_in_child=_let_go_in_child)
 
 
 def lock_wait_seconds() -> float:
