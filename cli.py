@@ -183,8 +183,12 @@ def index(seeds_dir, index_dir, full, as_json):
         sys.exit(EXIT_USAGE)
 
 
-def _update_with_progress(engine, seeds_dir: Path, full: bool = False):
-    """Run an update with a progress bar on stderr."""
+def _update_with_progress(engine, seeds_dir: Path, full: bool = False, busy_ok: bool = False):
+    """Run an update with a progress bar on stderr.
+
+    With busy_ok, an update already running in another process is not
+    waited for: None is returned, and the caller uses the index as it is.
+    """
     columns = (TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
                TimeElapsedColumn())
     with Progress(*columns, console=stderr, transient=True, disable=not stderr.is_terminal) as bar:
@@ -193,7 +197,17 @@ def _update_with_progress(engine, seeds_dir: Path, full: bool = False):
         def progress(done, total):
             bar.update(task, completed=done, total=total)
 
+        if busy_ok:
+            return run_guarded(_update_unless_busy, engine, seeds_dir, progress)
         return run_guarded(engine.update, seeds_dir, full=full, progress=progress)
+
+
+def _update_unless_busy(engine, seeds_dir: Path, progress):
+    """engine.update without waiting for the lock; None when another update holds it."""
+    try:
+        return engine.update(seeds_dir, progress=progress, lock_wait=0)
+    except search.IndexBusyError:
+        return None
 
 
 def _print_summary(summary) -> None:
@@ -258,8 +272,10 @@ def search_command(query, index_dir, seeds_dir, limit, page, since, until, sourc
         engine = search.Index(index_dir or default_index_dir())
         seeds = seeds_dir or default_seeds_dir()
         if seeds.is_dir() and run_guarded(engine.is_stale, seeds):
-            summary = _update_with_progress(engine, seeds)
-            if not (as_json or trec):
+            summary = _update_with_progress(engine, seeds, busy_ok=engine.exists())
+            if summary is None:
+                stderr.print("another index update is running: searching the index as last committed", markup=False)
+            elif not (as_json or trec):
                 _print_summary(summary)
     options = dict(limit=limit, page=page, since=_date_option(since, False), until=_date_option(until, True),
                    source=source, sort=sort, time_limit=time_limit)
