@@ -252,17 +252,18 @@ class Index:
     # ----- updating ------------------------------------------------------
 
     def update(self, seeds_dir: Path | str | None = None, full: bool = False,
-               progress: ProgressCallback | None = None) -> UpdateSummary:
+               progress: ProgressCallback | None = None, lock_wait: float | None = None) -> UpdateSummary:
         """Bring the index in step with seeds_dir and say what changed.
 
         Incremental unless ``full`` (or no index exists yet). Raises
-        IndexBusyError when another process holds the update lock past
-        LOCK_WAIT_SECONDS, SeedsError when the seeds folder is unusable.
+        IndexBusyError when another process holds the update lock longer
+        than lock_wait seconds (default: lock_wait_seconds()), SeedsError
+        when the seeds folder is unusable.
         """
         seeds = Path(seeds_dir) if seeds_dir is not None else default_seeds_dir()
         started = time.perf_counter()
         self._claim_folder()
-        with self._update_lock():
+        with self._update_lock(lock_wait_seconds() if lock_wait is None else lock_wait):
             self._remove_leftovers()
             files, problems = scan(seeds)
             if full or not self.exists():
@@ -286,14 +287,13 @@ class Index:
             marker.write_text(json.dumps({"format": FORMAT_VERSION}) + "\n", encoding="utf-8")
 
     @contextmanager
-    def _update_lock(self):
+    def _update_lock(self, wait: float):
         """Hold the folder's update lock; wait a while for another updater, then give up clearly.
 
         flock belongs to the open file, so a killed updater's lock goes with
         it: the file left on disk is never a stale lock. Processes forked
         while it is held let go of it (see _let_go_in_child).
         """
-        wait = lock_wait_seconds()
         lock_path = self.path / "update.lock"
         with open(lock_path, "a+") as handle:
             deadline = time.monotonic() + wait

@@ -285,6 +285,26 @@ def test_a_second_index_run_waits_then_gives_up_clearly_or_goes_on(work):
     assert_clean(work / "index")
 
 
+def test_cli_search_during_an_update_answers_at_once_from_the_committed_state(work):
+    """search updates a stale index first, but never waits for an update another process is running."""
+    with open(work / "index" / "update.lock", "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # an updater is at work (the seeds have NEW articles)
+        try:
+            during = subprocess.run([sys.executable, str(CLI), "search", EVERY, "--json", "--limit", "1",
+                                     "--seeds", str(work / "seeds"), "--index", str(work / "index")],
+                                    capture_output=True, text=True, env=environment(), timeout=20)
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+    assert during.returncode == 0, during.stderr
+    assert json.loads(during.stdout)["total"] == OLD
+    assert during.stderr.splitlines() == ["another index update is running: searching the index as last committed"]
+    after = subprocess.run([sys.executable, str(CLI), "search", EVERY, "--json", "--limit", "1",
+                            "--seeds", str(work / "seeds"), "--index", str(work / "index")],
+                           capture_output=True, text=True, env=environment(), timeout=120)
+    assert after.returncode == 0 and json.loads(after.stdout)["total"] == OLD + NEW  # updated first this time
+
+
 def test_a_bad_lock_wait_setting_is_a_one_line_error(work):
     result = run_index(work, ARABIC_SEARCH_LOCK_WAIT="soon")
     assert result.returncode == 2
