@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from hypothesis import given, settings
 
 import cli
 from search import Index, QueryError
-from search.analyze import stem_or_none, tokenize
+from search.analyze import TOKEN_PATTERN, stem_or_none, tokenize
 from search.export import (
     EXACT_ANALYZER, INDEX_FILE, MANIFEST_FILE, STEM_ANALYZER, TEMPLATE_FILE, ExportError, analysis_settings,
     export_changes, export_opensearch,
@@ -119,7 +120,7 @@ class ExportedAnalysis:
                     left, _, right = rule.partition("=>")
                     table[unescape(left)] = unescape(right)
                 self.steps.append(table)
-        self.separators = python_regex(analysis["tokenizer"]["arabic_words"]["pattern"])
+        assert analysis["tokenizer"]["arabic_words"]["pattern"] == r"[^\p{L}\p{N}]+"
 
     def char_filter(self, text: str) -> str:
         for step in self.steps:
@@ -130,7 +131,9 @@ class ExportedAnalysis:
         return text
 
     def words(self, text: str) -> list[str]:
-        return [word for word in self.separators.split(self.char_filter(text)) if word]
+        """Split where Java's [^\\p{L}\\p{N}]+ splits: at characters neither letter nor number."""
+        marked = "".join(c if unicodedata.category(c)[0] in "LN" else " " for c in self.char_filter(text))
+        return marked.split()
 
 
 @pytest.fixture(scope="module")
@@ -264,8 +267,12 @@ def test_rules_file_is_named_after_its_content(exported, tmp_path):
     assert again.rules_file == name
 
 
-def test_analysis_refuses_nothing_for_our_token_pattern():
-    assert analysis_settings("x.txt")["tokenizer"]["arabic_words"]["pattern"].startswith("[^\\u0030-\\u0039")
+def test_java_split_pattern_means_our_word_characters():
+    """[^\\W_] is str.isalnum(), and that is exactly categories L* and N* (Java's \\p{L}, \\p{N})."""
+    assert analysis_settings("x.txt")["tokenizer"]["arabic_words"]["pattern"] == r"[^\p{L}\p{N}]+"
+    for code in range(0x110000):
+        char = chr(code)
+        assert bool(TOKEN_PATTERN.fullmatch(char)) == (unicodedata.category(char)[0] in "LN"), hex(code)
 
 
 # ----- documents -------------------------------------------------------------
