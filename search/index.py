@@ -191,7 +191,11 @@ class Index:
         """The live generation's manifest: relative path -> {size, mtime_ns, sha256, ids}."""
         if not self.exists():
             return {}
-        return _read_json(self.generation_dir() / "manifest.json", default={})
+        path = self.generation_dir() / "manifest.json"
+        try:
+            return _read_json(path, default={})
+        except ValueError as error:
+            raise IndexFolderError(f"{path}: unreadable ({error}); rebuild: index --full") from None
 
     def is_stale(self, seeds_dir: Path) -> bool:
         """True when the index is missing or a seed file differs from what it holds (size, mtime, presence)."""
@@ -325,7 +329,10 @@ class Index:
         that never switched) or older than the previous one, CURRENT.tmp,
         and the live generation's temporary and uncommitted files.
         """
-        live = self._live_name()
+        try:
+            live = self._live_name()
+        except IndexFolderError:
+            return  # CURRENT names no generation: nothing can be told apart; index --full replaces it
         numbers = sorted(number for number, _ in self._generations())
         live_number = int(GENERATION.fullmatch(live).group(1)) if live else None
         older = [number for number in numbers if live_number is not None and number < live_number]
@@ -359,7 +366,7 @@ class Index:
         except BaseException:
             shutil.rmtree(gen_dir, ignore_errors=True)
             raise
-        run = _Run(seeds, writer, owners={})
+        run = _Run(seeds, writer, owners={}, replacing=False)
         try:
             for done, seed in enumerate(files, 1):
                 entry = run.index_file(seed)
@@ -497,7 +504,10 @@ class Index:
         The previous generation is kept one round: a searcher that opened
         it a moment ago can finish reading.
         """
-        previous = self._live_name() if self.exists() else None
+        try:
+            previous = self._live_name()
+        except IndexFolderError:
+            previous = None  # a damaged CURRENT: this rebuild replaces it
         tmp = self.path / "CURRENT.tmp"
         tmp.write_text(gen_dir.name + "\n", encoding="utf-8")
         os.replace(tmp, self.path / "CURRENT")
@@ -531,10 +541,11 @@ class _Run:
     docstring).
     """
 
-    def __init__(self, seeds: Path, writer, owners: dict[str, str]):
+    def __init__(self, seeds: Path, writer, owners: dict[str, str], replacing: bool = True):
         self.seeds = seeds
         self.writer = writer
         self.owners = owners
+        self.replacing = replacing  # False in a new generation: no old documents to delete
         self.written: set[str] = set()  # ids added by this run
         self.problems: dict[str, list[Problem]] = {}  # path -> problems of the files read
         self.evicted: set[str] = set()  # later files that lost an id to the file just read
@@ -586,9 +597,12 @@ class _Run:
             for article_id in before:
                 self.owners.setdefault(article_id, path)
             return None
-        # The old version goes: deletions reach only the segments committed
-        # before this writer, never the documents just added.
-        self.writer.delete_by_term("path", path)
+        if self.replacing:
+            # The old version goes: deletions reach only the segments committed
+            # before this writer, never the documents just added. Done even for
+            # a file the manifest does not know: an update killed between its
+            # commit and its manifest left its documents behind.
+            self.writer.delete_by_term("path", path)
         return {
             "size": seed.size,
             "mtime_ns": seed.mtime_ns,

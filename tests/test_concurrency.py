@@ -201,6 +201,53 @@ def test_killed_full_rebuild_leaves_the_old_generation_and_recovers(work):
     assert not any(p.exists() for p in half_built)
 
 
+def test_killed_between_commit_and_manifest_the_next_run_does_not_duplicate(tmp_path):
+    """The commit is in, the manifest is the old one: the next run must replace, not add again."""
+    write_articles(tmp_path / "seeds", 0, 200)
+    index = Index(tmp_path / "index")
+    index.update(tmp_path / "seeds")
+    manifest = index.generation_dir() / "manifest.json"
+    old_manifest = manifest.read_bytes()
+    write_articles(tmp_path / "seeds", 200, 100, ECLIPSE)
+    (tmp_path / "seeds" / "news-00000.jsonl").unlink()
+    index.update(tmp_path / "seeds")
+    manifest.write_bytes(old_manifest)  # what a kill right after the commit leaves
+
+    summary = index.update(tmp_path / "seeds")
+
+    assert summary.problems == []
+    assert documents(index) == index.stats().documents == 200  # 100 gone with news-00000, 100 new ones once
+    assert index.search("كسوف", limit=1).total == 100 and found(index, 250) and not found(index, 50)
+    assert index.update(tmp_path / "seeds").up_to_date
+
+
+def test_damaged_current_or_manifest_is_a_clear_error_and_a_full_rebuild_repairs_it(tmp_path):
+    write_articles(tmp_path / "seeds", 0, 100)
+    run_index(tmp_path)
+    index_dir = tmp_path / "index"
+    manifest = Index(index_dir).generation_dir() / "manifest.json"
+    manifest.write_text('{"news-00000.jsonl": ', encoding="utf-8")  # cut short by hand or by a full disk
+    (tmp_path / "seeds" / "extra.txt").write_text("خبر إضافي\nرصد الفلكيون مذنباً ساطعاً.", encoding="utf-8")
+
+    result = run_index(tmp_path)
+
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"error: {manifest}: unreadable (") and line.endswith("rebuild: index --full")
+    assert run_index(tmp_path, "--full").returncode == 0
+    assert documents(Index(index_dir)) == 100 and Index(index_dir).search("الفلكيون").total == 1
+
+    (index_dir / "CURRENT").write_text("../../somewhere\n", encoding="utf-8")
+    search = subprocess.run([sys.executable, str(CLI), "search", EVERY, "--index", str(index_dir)],
+                            capture_output=True, text=True, env=environment(), timeout=60, cwd=tmp_path)
+    assert search.returncode == 2
+    assert search.stderr.splitlines() == [
+        f"error: {index_dir}: CURRENT names '../../somewhere', not a generation; rebuild: index --full"]
+    assert run_index(tmp_path, "--full").returncode == 0
+    assert documents(Index(index_dir)) == 100 and Index(index_dir).search("الفلكيون").total == 1
+    assert_clean(index_dir)
+
+
 # ---------------------------------------------------------------- concurrent use
 
 SEARCH_LOOP = textwrap.dedent("""
