@@ -352,6 +352,10 @@ def test_50mb_jsonl_is_streamed_in_bounded_memory(tmp_path):
     assert measured["children_kb"] / 1024 < 200  # the full build's writer process stays small too
     index = Index(big / "index")
     assert ids_found(index, "المتضررة") >= {"big-last"}
+    result = run_cli("index", "--seeds", big / "seeds", "--index", tmp_path / "cli-index", "--json", cwd=tmp_path)
+    assert result.returncode == 2  # the repeated copies were skipped, and said so
+    summary = json.loads(result.stdout)
+    assert summary["added"] == 3 and len(summary["problems"]) == copies - 1
 
 
 # ---------------------------------------------------------------- unreadable files
