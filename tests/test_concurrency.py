@@ -272,7 +272,7 @@ def test_searches_during_updates_always_answer_from_a_committed_state(work):
     searcher = subprocess.Popen([sys.executable, "-c", SEARCH_LOOP, str(work / "index"), str(stop), str(OLD), EVERY],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
     try:
-        time.sleep(0.5)  # a few searches before the update starts
+        first = searcher.stdout.readline()  # searching has begun before any update
         assert run_index(work).returncode == 0  # incremental: one commit into the live generation
         for _ in range(2):
             assert run_index(work, "--full").returncode == 0  # two switches: the oldest generation is removed
@@ -280,12 +280,13 @@ def test_searches_during_updates_always_answer_from_a_committed_state(work):
     finally:
         stop.touch()
         out, err = searcher.communicate(timeout=60)
-    answers = [json.loads(line) for line in out.splitlines()]
+    answers = [json.loads(line) for line in [first] + out.splitlines()]
 
     assert err == "" and [a for a in answers if "error" in a] == []
-    assert {a["total"] for a in answers} <= {OLD, OLD + NEW}
+    totals = [a["total"] for a in answers]
+    assert set(totals) <= {OLD, OLD + NEW} and totals[0] == OLD and OLD + NEW in totals
+    assert totals == sorted(totals)  # once the update is committed, no search sees the state before it
     assert all(a["old_found"] for a in answers)
-    assert answers[0]["total"] == OLD and answers[-1]["total"] == OLD + NEW
     assert len(answers) > 20
 
 
@@ -317,12 +318,12 @@ def test_a_second_index_run_waits_then_gives_up_clearly_or_goes_on(work):
             return False
 
     wait_for(first_holds_the_lock, "the first run to take the lock")
+    impatient = run_index(work, ARABIC_SEARCH_LOCK_WAIT="0.2")
     waiting = start_index(work)  # default wait: long enough for the first run to end
-    impatient = run_index(work, ARABIC_SEARCH_LOCK_WAIT="0.5")
 
     assert impatient.returncode == 2 and impatient.stdout == ""
     assert impatient.stderr.splitlines() == [
-        f"error: {work / 'index'}: another index update is still running after 0.5s of waiting; "
+        f"error: {work / 'index'}: another index update is still running after 0.2s of waiting; "
         "try again when it ends"]
     assert first.wait(timeout=300) == 0 and first.poll() == 0
     out, err = waiting.communicate(timeout=300)
