@@ -43,8 +43,8 @@ import ctypes
 import datetime as dt
 import errno
 import fcntl
-import json
 import heapq
+import json
 import os
 import re
 import shutil
