@@ -461,7 +461,7 @@ def export():
 @click.option("--shards", default=1, show_default=True, type=click.IntRange(1, 1024), help="Primary shards.")
 @click.option("--replicas", default=1, show_default=True, type=click.IntRange(0, 64), help="Replicas of each shard.")
 @click.option("--chunk-mb", default=10.0, show_default=True, type=click.FloatRange(0.01, 1000),
-              help="Largest bulk file, in MB.")
+              help="Largest bulk file, in MB (10^6 bytes).")
 @click.option("--changes-since", "base_dir", type=click.Path(path_type=Path),
               help="An earlier export folder: write only bulk deletes and updates for what changed since.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")

@@ -292,15 +292,15 @@ def test_documents_are_bulk_pairs_with_our_ids_and_original_text(exported):
 
 def test_chunks_stay_under_the_bound_and_stale_ones_go(exported, tmp_path):
     index, _ = exported
-    summary = export_opensearch(index, tmp_path, chunk_mb=0.0005)  # 524 bytes: one article per file
+    summary = export_opensearch(index, tmp_path, chunk_mb=0.0005)  # 500 bytes: one article per file
     chunks = sorted(tmp_path.glob("documents-*.ndjson"))
     assert len(chunks) == summary.documents == 5 and summary.chunks == [c.name for c in chunks]
-    two = export_opensearch(index, tmp_path, chunk_mb=0.0012)  # 1258 bytes: two short articles fit
+    two = export_opensearch(index, tmp_path, chunk_mb=0.0012)  # 1,200 bytes: two short articles fit
     assert 1 < len(two.chunks) < 5
     assert sorted(p.name for p in tmp_path.glob("documents-*.ndjson")) == two.chunks
     for chunk in tmp_path.glob("documents-*.ndjson"):
         lines = chunk.read_bytes().splitlines(keepends=True)
-        assert chunk.stat().st_size <= 1258 or len(lines) == 2
+        assert chunk.stat().st_size <= 1200 or len(lines) == 2
     assert len(bulk_entries(tmp_path)) == 5
 
 
