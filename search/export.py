@@ -107,15 +107,13 @@ def folded_code_points() -> Iterator[tuple[str, str]]:
     """(character, what normalize makes of it) for every code point it changes.
 
     Unassigned, private-use and surrogate code points are skipped: NFKC and
-    lowercasing leave them alone. The uncached fold_char is called so a
-    million one-off characters do not push the text's letters out of its cache.
+    lowercasing leave them alone.
     """
-    fold = fold_char.__wrapped__
     for code in range(0x110000):
         char = chr(code)
         if unicodedata.category(char) in ("Cn", "Co", "Cs"):
             continue
-        folded = fold(char)
+        folded = fold_char(char)
         if folded != char:
             yield char, folded
 
