@@ -11,9 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import shlex
 import unicodedata
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 from conftest import ARABIC_MIX
@@ -437,3 +439,34 @@ def test_cli_search_opensearch_needs_a_url_and_reports_an_unreachable_cluster():
 def test_date_field_round_trips(exported):
     sources = {action["index"]["_id"]: source for action, source in bulk_entries(exported[1])}
     assert dt.datetime.fromisoformat(sources["oil"]["date"]) == dt.datetime(2015, 8, 2, 12, 0)
+
+
+# ----- docs/scale-out.md and the compose file ----------------------------------------
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def test_every_command_in_the_scale_out_guide_uses_real_options():
+    lines = [line.split("python cli.py ", 1)[1] for line in (DOCS / "scale-out.md").read_text(encoding="utf-8")
+             .splitlines() if "python cli.py " in line]
+    assert len(lines) >= 5
+    for line in lines:
+        words = shlex.split(line.split("#")[0])
+        command = cli.main
+        while words and isinstance(command, click.Group) and words[0] in command.commands:
+            command = command.commands[words.pop(0)]
+        options = {name for param in command.params for name in param.opts}
+        assert not isinstance(command, click.Group), line
+        assert {w for w in words if w.startswith("--")} <= options, line
+
+
+def test_compose_file_starts_three_nodes_that_copy_the_rules():
+    yaml = pytest.importorskip("yaml")
+    compose = yaml.safe_load((DOCS / "opensearch-compose.yml").read_text(encoding="utf-8"))
+    nodes = compose["services"]
+    assert sorted(nodes) == ["os01", "os02", "os03"]
+    for name, node in nodes.items():
+        assert node["environment"]["node.name"] == name
+        assert node["environment"]["cluster.initial_cluster_manager_nodes"] == "os01,os02,os03"
+        assert any(volume.endswith(":/exports:ro") for volume in node["volumes"])
+        assert "arabic_stems-*.txt config/" in node["entrypoint"][-1]
