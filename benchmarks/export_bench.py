@@ -75,8 +75,8 @@ def main() -> None:
     print(f"peak memory          {peak_mb:.0f} MB resident (the whole Python process)")
     print(f"bulk files           {len(summary['chunks'])} x <= {args.chunk_mb:g} MB, {bulk / 1e6:.1f} MB "
           f"(largest {largest / 1e6:.2f} MB)")
-    print(f"stem rules           {summary['rules']:,} words, {(out / summary['rules_file']).stat().st_size / 1e6:.1f} MB"
-          f" ({summary['rules_file']})")
+    rules_mb = (out / summary["rules_file"]).stat().st_size / 1e6
+    print(f"stem rules           {summary['rules']:,} words, {rules_mb:.1f} MB ({summary['rules_file']})")
     print(f"index.json           {(out / 'index.json').stat().st_size / 1e3:.0f} KB, "
           f"{summary['char_rules']:,} mapping rules")
     print(f"export folder        {summary['bytes'] / 1e6:.1f} MB in {out}")

@@ -168,7 +168,8 @@ def char_filters() -> dict:
     character of a result folds to itself, so no filter undoes another.
     """
     dropped_marks, dropped_format = [], []
-    groups: dict[str, list[str]] = {"fold_letters": [], "fold_presentation_forms": [], "fold_compatibility_and_case": []}
+    groups: dict[str, list[str]] = {
+        "fold_letters": [], "fold_presentation_forms": [], "fold_compatibility_and_case": []}
     for char, folded in folded_code_points():
         if folded == "" and is_diacritic(char):
             dropped_marks.append(char)
@@ -367,7 +368,7 @@ def prepare_out(out: Path) -> None:
 
 def export_opensearch(index, out: Path | str, shards: int = 1, replicas: int = 1,
                       chunk_mb: float = DEFAULT_CHUNK_MB) -> ExportSummary:
-    """Write a full export of index (a search.Index) to out; memory does not grow with the corpus (docs/scale-out.md)."""
+    """Write a full export of index (a search.Index) to out; memory does not grow with the corpus."""
     if shards < 1 or replicas < 0 or chunk_mb <= 0:
         raise ExportError("--shards must be at least 1, --replicas at least 0, --chunk-mb above 0")
     started = time.perf_counter()

@@ -75,7 +75,8 @@ class OpenSearchBackend:
         except opensearchpy.exceptions.ConnectionError:
             raise BackendError(f"{self.host}: cannot connect") from None
         except opensearchpy.exceptions.TransportError as error:
-            raise BackendError(f"{self.host}: the cluster refused the search ({error.status_code} {error.error})") from None
+            raise BackendError(
+                f"{self.host}: the cluster refused the search ({error.status_code} {error.error})") from None
 
 
 def results_from_response(parsed: ParsedQuery, response: dict, page: int = 1, limit: int = 10,
