@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from whoosh.analysis import Composable, Filter, Token, Tokenizer
 
-from .normalize import normalize
+from .normalize import normalize_text, normalize_with_offsets
 from .stem import light_stem
 from .stopwords import is_stopword
 
@@ -48,19 +48,56 @@ def analyze(text: str) -> list[AnalyzedToken]:
 
 
 def tokenize(text: str):
-    """Yield (original_start, original_end, normalized_word) for each token of text."""
-    normalized = normalize(text)
-    spans = normalized.spans
-    for match in TOKEN_PATTERN.finditer(normalized.text):
-        yield spans[match.start()][0], spans[match.end() - 1][1], match.group()
+    """Yield (original_start, original_end, normalized_word) for each token of text.
+
+    The same tokens as cutting normalize(text).text and mapping each back
+    through its spans, without building a span per character: text whose
+    characters all fold in place (most news text) needs no map at all.
+    """
+    normalized, offsets = normalize_with_offsets(text)
+    if offsets is None:
+        for match in TOKEN_PATTERN.finditer(normalized):
+            yield match.start(), match.end(), match.group()
+        return
+    start, end = offsets.start, offsets.end
+    for match in TOKEN_PATTERN.finditer(normalized):
+        yield start(match.start()), end(match.end() - 1), match.group()
+
+
+@lru_cache(maxsize=8)
+def index_words(text: str) -> tuple[str, ...]:
+    """The normalized words of text in order, position i being word i: what the exact level indexes.
+
+    Cached for a few texts: the same body is indexed at both levels.
+    """
+    return tuple(TOKEN_PATTERN.findall(normalize_text(text)))
+
+
+@lru_cache(maxsize=8)
+def index_stems(text: str) -> tuple[str, ...]:
+    """The stem-level term at each position of index_words(text); "" for a stopword (no term there)."""
+    return tuple(map(stem_term, index_words(text)))
+
+
+# light_stem without its own memo: stem_term's memo holds each word once.
+_light_stem = getattr(light_stem, "__wrapped__", light_stem)
 
 
 @lru_cache(maxsize=500_000)
+def stem_term(normalized_word: str) -> str:
+    """The stem-level term of a normalized word; "" for a stopword (no stem is empty).
+
+    The one memo of the analysis: each distinct word (~370k in 31k news
+    articles) is stemmed once, in a cache that holds it once.
+    """
+    if is_stopword(normalized_word):
+        return ""
+    return _light_stem(normalized_word)
+
+
 def stem_or_none(normalized_word: str) -> str | None:
     """The stem-level term of a normalized word, or None for a stopword."""
-    if is_stopword(normalized_word):
-        return None
-    return light_stem(normalized_word)
+    return stem_term(normalized_word) or None
 
 
 class ArabicTokenizer(Tokenizer):

@@ -62,6 +62,7 @@ from .results import ArticleView, SearchResults
 from .schema import build_schema
 from .searching import DEFAULT_TIME_LIMIT, SearchOptions, article_view, run_search
 from .sources import Article, Problem, SeedFile, SeedsError, file_hash, iter_articles, scan
+from .writer import open_writer
 
 MARKER = ".arabic-search-index"
 FORMAT_VERSION = 1
@@ -70,11 +71,12 @@ INDEX_ENV = "ARABIC_SEARCH_INDEX"
 SEEDS_ENV = "ARABIC_SEARCH_SEEDS"
 DEFAULT_SEEDS_DIR = "seeds"
 
-# Whoosh writer settings. A full build uses both cores (procs=2 pays off only
-# with multisegment=True) and a buffer large enough not to spill postings to
-# disk; an incremental update stays in one process and merges small segments.
-FULL_BUILD_WRITER = {"procs": 2, "multisegment": True, "limitmb": 512}
-UPDATE_WRITER = {"limitmb": 256}
+# Whoosh writer settings (writer.open_writer). A full build uses both cores,
+# one segment per process; an incremental update stays in one process and
+# merges small segments. Segments stay as separate files (compound=False):
+# no copy into one file at commit, and opening them is cheap.
+FULL_BUILD_WRITER = {"procs": 2, "compound": False, "limitmb": 512}
+UPDATE_WRITER = {"compound": False, "limitmb": 256}
 LOCK_WAIT_SECONDS = 30.0
 LOCK_WAIT_ENV = "ARABIC_SEARCH_LOCK_WAIT"  # overrides LOCK_WAIT_SECONDS (0: do not wait)
 
@@ -362,7 +364,7 @@ class Index:
         manifest: dict = {}
         try:
             ix = whoosh_index.create_in(str(gen_dir), build_schema())
-            writer = ix.writer(**FULL_BUILD_WRITER)
+            writer = open_writer(ix, **FULL_BUILD_WRITER)
         except BaseException:
             shutil.rmtree(gen_dir, ignore_errors=True)
             raise
@@ -437,7 +439,7 @@ class Index:
             ix = whoosh_index.open_dir(str(gen_dir))
         except (OSError, EmptyIndexError) as error:
             raise IndexFolderError(f"{gen_dir}: cannot open the index ({error}); rebuild: index --full") from None
-        writer = ix.writer(**UPDATE_WRITER)
+        writer = open_writer(ix, **UPDATE_WRITER)
         run = _Run(seeds, writer, owners)
         heapq.heapify(to_read)
         read: set[str] = set()

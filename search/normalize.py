@@ -20,6 +20,8 @@ The profile (identical at index and query time):
 
 from __future__ import annotations
 
+import bisect
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -146,6 +148,103 @@ def normalize(text: str) -> Normalized:
     return Normalized("".join(out), tuple(spans))
 
 
+class FoldTable(dict):
+    """fold_char as a str.translate table: code point -> folded text, filled on first sight.
+
+    A memo of the pure fold_char, like its lru_cache, but one str.translate
+    call folds a whole article in C instead of one Python call per
+    character. It also records which characters fold to anything but
+    exactly one character (a dropped mark, a ligature that becomes two
+    letters): only text holding one of those needs an offset map.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.irregular: dict[int, str] = {}  # code point -> folded text of length != 1
+        self._irregular_pattern = None
+
+    def __missing__(self, code: int) -> str:
+        folded = fold_char(chr(code))
+        self[code] = folded
+        if len(folded) != 1:
+            self.irregular[code] = folded
+            self._irregular_pattern = None
+        return folded
+
+    def irregular_pattern(self) -> re.Pattern:
+        """A regex matching every irregular character seen so far (call after translating)."""
+        if self._irregular_pattern is None:
+            chars = "".join(re.escape(chr(code)) for code in sorted(self.irregular))
+            self._irregular_pattern = re.compile(f"[{chars}]" if chars else "(?!)")
+        return self._irregular_pattern
+
+
+FOLD_TABLE = FoldTable()
+
+
 def normalize_text(text: str) -> str:
-    """Only the normalized text, for callers that need no offsets."""
-    return "".join(fold_char(char) for char in text)
+    """Only the normalized text, for callers that need no offsets (same as normalize(text).text)."""
+    return text.translate(FOLD_TABLE)
+
+
+class OffsetMap:
+    """Where each character of normalize_text(text) came from, without a span per character.
+
+    Equivalent to Normalized.spans: ``start(i)`` is ``spans[i][0]`` and
+    ``end(i)`` is ``spans[i][1]``. Between two irregular characters the
+    map is a shift, so it is kept as one segment per stretch of regular
+    text; text without irregular characters maps every index to itself.
+    """
+
+    __slots__ = ("segment_starts", "origins", "expanded", "drop_ends")
+
+    def __init__(self, text: str, table: FoldTable = FOLD_TABLE):
+        self.segment_starts = [0]  # normalized index where each segment begins
+        self.origins = [0]  # original position of that index
+        self.expanded = [False]  # True: every index of the segment comes from one original character
+        self.drop_ends: dict[int, int] = {}  # first position of a run of dropped characters -> its end
+        normalized_length = 0
+        previous = 0  # original position after the latest irregular character
+        run_start = -1  # first position of the latest run of dropped characters
+        irregular = table.irregular
+        for match in table.irregular_pattern().finditer(text):
+            position = match.start()
+            normalized_length += position - previous
+            folded = irregular[ord(match.group())]
+            if folded:
+                self._add_segment(normalized_length, position, True)
+                normalized_length += len(folded)
+            else:
+                if self.drop_ends.get(run_start) != position:
+                    run_start = position
+                self.drop_ends[run_start] = position + 1
+            previous = position + 1
+            self._add_segment(normalized_length, previous, False)
+
+    def _add_segment(self, normalized_index: int, origin: int, expanded: bool) -> None:
+        if self.segment_starts[-1] == normalized_index:  # the last segment is empty: replace it
+            self.origins[-1], self.expanded[-1] = origin, expanded
+        else:
+            self.segment_starts.append(normalized_index)
+            self.origins.append(origin)
+            self.expanded.append(expanded)
+
+    def start(self, index: int) -> int:
+        """Original position of the character that produced normalized character ``index``."""
+        segment = bisect.bisect_right(self.segment_starts, index) - 1
+        if self.expanded[segment]:
+            return self.origins[segment]
+        return self.origins[segment] + index - self.segment_starts[segment]
+
+    def end(self, index: int) -> int:
+        """End of that character's original span: its trailing marks and tatweel included."""
+        after = self.start(index) + 1
+        return self.drop_ends.get(after, after)
+
+
+def normalize_with_offsets(text: str) -> tuple[str, OffsetMap | None]:
+    """normalize_text(text) and its OffsetMap; None when every character maps to itself in place."""
+    normalized = text.translate(FOLD_TABLE)
+    if FOLD_TABLE.irregular_pattern().search(text) is None:
+        return normalized, None
+    return normalized, OffsetMap(text)

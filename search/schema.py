@@ -8,9 +8,12 @@ stored as written, so snippets and highlights come from the original text.
 
 from __future__ import annotations
 
-from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
+from functools import lru_cache
 
-from .analyze import exact_analyzer, stem_analyzer
+from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
+from whoosh.formats import Positions
+
+from .analyze import exact_analyzer, index_stems, index_words, stem_analyzer
 
 # Field names, in one place: queries, snippets and the export refer to them.
 EXACT_FIELDS = ("title", "body")
@@ -18,15 +21,63 @@ STEM_FIELDS = ("title_stem", "body_stem")
 STEM_OF = {"title": "title_stem", "body": "body_stem"}
 
 
+class ArabicText(TEXT):
+    """A TEXT field of one analysis level whose index() skips Whoosh's token stream.
+
+    Whoosh indexes a text by pulling a Token object per word through the
+    analyzer's generators and grouping them by term. This field computes
+    the same terms, frequencies, weights and encoded positions from the
+    level's word list (analyze.index_words / index_stems), which the
+    other level of the same text reuses. The analyzer is still the
+    schema's, for queries, highlighting and any value that is not one
+    string; tests/test_index_identity.py checks that an index built
+    through this field equals one built through the analyzer.
+    """
+
+    LEVELS = {"exact": (exact_analyzer, index_words), "stem": (stem_analyzer, index_stems)}
+
+    def __init__(self, level: str, stored: bool = False):
+        analyzer, _ = self.LEVELS[level]
+        super().__init__(analyzer=analyzer(), stored=stored, phrase=True)
+        self.level = level
+
+    def index(self, value, **kwargs):
+        if not isinstance(value, str) or kwargs:
+            return super().index(value, **kwargs)
+        _, terms_of = self.LEVELS[self.level]
+        positions: dict[str, list[int]] = {}  # term -> its positions, terms in order of first occurrence
+        get = positions.get
+        for position, term in enumerate(terms_of(value)):
+            term_positions = get(term)
+            if term_positions is None:
+                positions[term] = [position]
+            else:
+                term_positions.append(position)
+        positions.pop("", None)  # "" marks a position without a term (a stopword at the stem level)
+        boost = self.format.field_boost
+        encode = self.format.encode
+        single = encode_single_position
+        return [
+            (term.encode("utf-8"), len(at), float(len(at)) * boost, single(at[0]) if len(at) == 1 else encode(at))
+            for term, at in positions.items()
+        ]
+
+
+@lru_cache(maxsize=65536)
+def encode_single_position(position: int) -> bytes:
+    """Positions.encode([position]): most terms occur once in an article, at few distinct positions."""
+    return Positions().encode([position])
+
+
 def build_schema() -> Schema:
     """A fresh schema; Whoosh pickles it into the index, so analyzers must pickle."""
     return Schema(
         id=ID(stored=True, unique=True),
         path=ID(stored=True),
-        title=TEXT(analyzer=exact_analyzer(), stored=True, phrase=True),
-        title_stem=TEXT(analyzer=stem_analyzer(), phrase=True),
-        body=TEXT(analyzer=exact_analyzer(), stored=True, phrase=True),
-        body_stem=TEXT(analyzer=stem_analyzer(), phrase=True),
+        title=ArabicText("exact", stored=True),
+        title_stem=ArabicText("stem"),
+        body=ArabicText("exact", stored=True),
+        body_stem=ArabicText("stem"),
         url=STORED,
         date=DATETIME(stored=True, sortable=True),
         source=ID(stored=True, sortable=True),

@@ -1,0 +1,496 @@
+"""Whoosh writers that buffer postings per term: the same segment files, written faster.
+
+Whoosh 2.7.5's SegmentWriter puts every posting into a pool as a
+(field, term, docnum, weight, value) tuple, sorts all of them at commit
+(spilling sorted runs to disk past ``limitmb``), then hands them one at a
+time to the codec, which looks up each posting's document length in a
+column file and buffers it for its block. For 31,030 news articles that
+is ~10M postings, and the sort, the per-posting calls and the spill are
+most of a build.
+
+Documents arrive in docnum order, so each term's postings are already
+sorted: TermPool files them under their term in one flat list, and only
+the vocabulary is sorted at commit. write_postings then writes each term
+as whole blocks, in W3's format: same blocks, same term table, same
+order. Asked to compress every block as W3 does, it writes W3's very
+bytes (tests/test_index_identity.py compares the segment files byte for
+byte); by default it leaves tiny blocks uncompressed (MIN_COMPRESSED_BLOCK).
+Any other codec, format or field setting falls back to Whoosh's own path.
+
+Past ``limitmb`` the pool spills its terms to sorted run files, merged
+term by term at commit, so a huge seed file costs bounded memory. The
+full build gives each of its processes a budget its half of the corpus
+fits in (see FULL_BUILD_WRITER in index.py and docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import heapq
+import pickle
+import struct
+import zlib
+from array import array
+from hashlib import md5
+from pickle import dumps
+
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldWriter, W3TermInfo
+from whoosh.filedb.filetables import OrderedHashWriter, md5_hash
+from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.system import emptybytes, pack_int, pack_ushort
+from whoosh.util import random_name
+from whoosh.util.numeric import length_to_byte
+from whoosh.writing import SegmentWriter
+
+PICKLE_PROTOCOL = 2  # what W3 pickles its blocks with
+# W3 means to leave blocks under 20 bytes uncompressed but compresses every
+# block (whoosh3.py _write_block overwrites its own test). Most terms occur
+# in one or two documents, whose ~40-byte block zlib makes longer, and
+# setting up zlib for it costs more than pickling it: such blocks are
+# written as they are, flagged uncompressed, which W3's reader handles.
+MIN_COMPRESSED_BLOCK = 128
+ONE = 1.0
+_KEY_VALUE_LENGTHS = struct.Struct("!ii")  # before each term table entry (filetables._lengths)
+
+
+class TermPool:
+    """Postings grouped by field and term, in arrival (docnum) order, spilled to disk past a budget.
+
+    Stands in for Whoosh's PostingPool inside a SegmentWriter: ``add``
+    takes the same 5-tuples and ``iter_postings`` gives them back sorted;
+    ``add_field`` files a whole field of a document at once. Each term
+    keeps one flat list: docnum, weight, value, docnum, weight, value...
+
+    Past ``limitmb`` (estimated: 40 bytes a posting, 250 a term) the pool
+    writes its terms, sorted, to a run file in ``tempstore`` and starts
+    afresh; at commit the runs and what is left in memory are merged term
+    by term. A later run holds later documents, so a term's postings
+    stay in docnum order when its pieces are joined in run order.
+    """
+
+    POSTING_BYTES = 40
+    TERM_BYTES = 250
+
+    def __init__(self, tempstore=None, limitmb: float = 128):
+        self.tempstore = tempstore
+        self.limit = limitmb * 1024 * 1024
+        self.size = 0
+        self.runs: list[str] = []
+        self.fieldnames: set[str] = set()
+        self.fields: dict[str, dict[bytes, list]] = {}  # field -> term bytes -> flat postings
+        self.last_docnum: dict[str, int] = {}  # field -> highest docnum filed
+        # A merge adds older segments' postings term by term after new documents:
+        # still in docnum order within each term, but checked, and sorted at commit if not.
+        self.unordered_fields: set[str] = set()
+        self.unordered_terms: set[tuple[str, bytes]] = set()
+        self._merged = None  # the sorted stream of (field, term, flat postings) being written
+
+    def _terms(self, fieldname: str) -> dict[bytes, list]:
+        terms = self.fields.get(fieldname)
+        if terms is None:
+            terms = self.fields[fieldname] = {}
+            if fieldname not in self.fieldnames:
+                self.fieldnames.add(fieldname)
+                self.last_docnum[fieldname] = -1
+        return terms
+
+    def add(self, item) -> None:
+        fieldname, btext, docnum, weight, value = item
+        terms = self._terms(fieldname)
+        if docnum > self.last_docnum[fieldname]:
+            self.last_docnum[fieldname] = docnum
+        postings = terms.get(btext)
+        if postings is None:
+            terms[btext] = [docnum, weight, value]
+            self.size += self.TERM_BYTES
+        else:
+            if docnum <= postings[-3]:
+                self.unordered_terms.add((fieldname, btext))
+            postings.extend((docnum, weight, value))
+            self.size += self.POSTING_BYTES
+        if self.size > self.limit:
+            self.save()
+
+    def add_field(self, fieldname: str, docnum: int, items, fieldboost: float, scorable: bool) -> int:
+        """File one document's postings of one field (field.index() items); return the field length."""
+        terms = self._terms(fieldname)
+        if docnum <= self.last_docnum[fieldname]:
+            self.unordered_fields.add(fieldname)
+        self.last_docnum[fieldname] = max(docnum, self.last_docnum[fieldname])
+        get = terms.get
+        length = 0
+        known = len(terms)
+        count = 0
+        for btext, frequency, weight, value in items:
+            weight *= fieldboost  # always: it makes an int weight a float, as Whoosh's writer does
+            if weight == 1.0:
+                weight = ONE  # one shared float for the commonest weight: 24 bytes less per posting
+            if scorable:
+                length += frequency
+            count += 1
+            postings = get(btext)
+            if postings is None:
+                terms[btext] = [docnum, weight, value]
+            else:
+                postings.extend((docnum, weight, value))
+        self.size += self.POSTING_BYTES * count + self.TERM_BYTES * (len(terms) - known)
+        if self.size > self.limit:
+            self.save()
+        return length
+
+    def save(self) -> None:
+        """Write every term, sorted, to a new run file and empty the memory."""
+        if self.tempstore is None or not self.fields:
+            return
+        path = "%s.terms" % random_name()
+        with self.tempstore.create_file(path).raw_file() as run:
+            dump = pickle.Pickler(run, pickle.HIGHEST_PROTOCOL).dump
+            for fieldname in sorted(self.fields):
+                terms = self.fields[fieldname]
+                for btext in sorted(terms):
+                    dump((fieldname, btext, terms[btext]))
+        self.runs.append(path)
+        self.fields = {}
+        self.size = 0
+
+    def _read_run(self, path: str):
+        with self.tempstore.open_file(path).raw_file() as run:
+            load = pickle.Unpickler(run).load
+            while True:
+                try:
+                    yield load()
+                except EOFError:
+                    return
+
+    def _in_memory(self):
+        for fieldname in sorted(self.fields):
+            terms = self.fields[fieldname]
+            for btext in sorted(terms):
+                yield fieldname, btext, terms[btext]
+
+    def _stream(self):
+        """(field, term, flat postings) of runs and memory, in (field, term) order, pieces joined."""
+        if not self.runs:
+            yield from self._in_memory()
+            return
+        sources = [self._read_run(path) for path in self.runs] + [self._in_memory()]
+        merged = heapq.merge(*sources, key=lambda entry: (entry[0], entry[1]))  # ties: run order
+        current = next(merged, None)
+        for entry in merged:
+            if entry[0] == current[0] and entry[1] == current[1]:
+                current = (current[0], current[1], current[2] + entry[2])
+            else:
+                yield current
+                current = entry
+        if current is not None:
+            yield current
+
+    def terms(self, fieldname: str):
+        """(term bytes, docnums, weights, values) of one field, terms in byte order, postings by docnum.
+
+        Fields must be asked for in sorted order (as write_postings does).
+        """
+        if self._merged is None:
+            self._merged = _Peekable(self._stream())
+        check_all = fieldname in self.unordered_fields
+        check_some = any(name == fieldname for name, _ in self.unordered_terms)
+        while self._merged.peek() is not None and self._merged.peek()[0] <= fieldname:
+            name, btext, postings = next(self._merged)
+            if name != fieldname:
+                continue  # a field nobody asked for
+            docnums, weights, values = postings[0::3], postings[1::3], postings[2::3]
+            if (check_all or check_some and (fieldname, btext) in self.unordered_terms) and any(
+                    a >= b for a, b in zip(docnums, docnums[1:])):
+                order = sorted(range(len(docnums)), key=lambda i: (docnums[i], weights[i], values[i] or b""))
+                docnums = [docnums[i] for i in order]
+                weights = [weights[i] for i in order]
+                values = [values[i] for i in order]
+            yield btext, docnums, weights, values
+
+    def iter_postings(self):
+        """Every posting as Whoosh's pool gives it: (field, term, docnum, weight, value), sorted."""
+        for fieldname in sorted(self.fieldnames):
+            for btext, docnums, weights, values in self.terms(fieldname):
+                for docnum, weight, value in zip(docnums, weights, values):
+                    yield fieldname, btext, docnum, weight, value
+
+    def cleanup(self) -> None:
+        self.fields = {}
+        self._merged = None
+        for path in self.runs:
+            try:
+                self.tempstore.delete_file(path)
+            except OSError:
+                pass
+        self.runs = []
+
+
+class _Peekable:
+    def __init__(self, iterator):
+        self.iterator = iterator
+        self.head = next(iterator, None)
+
+    def peek(self):
+        return self.head
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self.head is None:
+            raise StopIteration
+        head, self.head = self.head, next(self.iterator, None)
+        return head
+
+
+def fast_path_possible(writer: SegmentWriter) -> bool:
+    """True when write_postings reproduces what this writer's codec would write."""
+    codec = writer.codec
+    return (
+        type(codec) is W3Codec
+        and type(writer.fieldwriter) is W3FieldWriter
+        and codec._inlinelimit <= 1  # W3 never inlines then (and its inlining path is broken)
+        and not any(field.separate_spelling() for _, field in writer.schema.items())
+    )
+
+
+def write_postings(fieldwriter: W3FieldWriter, schema, lengths, pool: TermPool,
+                   min_compressed: int = MIN_COMPRESSED_BLOCK) -> None:
+    """Write the pool through a W3 field writer: W3PostingsWriter's blocks, W3FieldWriter's term table.
+
+    Only blocks of at least ``min_compressed`` pickled bytes are compressed
+    (each block says whether it is); ``min_compressed=0`` compresses every
+    block, as W3 does, and then every byte is the one W3 writes.
+    """
+    codec = fieldwriter._codec
+    blocklimit, compression = codec._blocklimit, codec._compression
+    postfile = fieldwriter._postfile
+    post_write = postfile.file.write
+    post_position = postfile.tell()
+    terms_table = _TermTable(fieldwriter._tindex)
+    for fieldname in sorted(pool.fieldnames):
+        fieldobj = schema[fieldname]
+        started = False
+        for btext, docnums, weights, values in pool.terms(fieldname):
+            if not started:  # as W3: a field without terms gets no number in the term table
+                fieldwriter.start_field(fieldname, fieldobj)
+                key_prefix = pack_ushort(fieldwriter._fieldid)
+                fixed_size = fieldobj.format.fixed_value_size()
+                doc_lengths = _doc_lengths(lengths, fieldname)
+                started = True
+            count = len(docnums)
+            start_offset = post_position
+            total_weight = 0
+            minlength = None
+            maxlength = maxweight = 0
+            chunks = [WHOOSH3_HEADER_MAGIC]
+            for first in range(0, count, blocklimit):
+                ids = docnums[first:first + blocklimit]
+                block_weights = array("f", weights[first:first + blocklimit])  # W3 keeps 32-bit weights...
+                top = max(weights[first:first + blocklimit])
+                block_maxweight = top if top > 0 else 0  # ...but their maximum as given, from an int 0
+                present = [n for n in map(doc_lengths.__getitem__, ids) if n] if doc_lengths else None
+                block_minlength = min(present) if present else None
+                block_maxlength = max(present) if present else 0
+                # W3TermInfo.add_block
+                total_weight += sum(block_weights)
+                minlength = block_minlength if minlength is None else min(minlength, block_minlength)
+                maxlength = max(maxlength, block_maxlength)
+                maxweight = max(maxweight, block_maxweight)
+                # W3PostingsWriter._write_block
+                data = (tuple(_deltas(ids)), _mini_weights(block_weights),
+                        _mini_values(values[first:first + blocklimit], fixed_size))
+                databytes = dumps(data, PICKLE_PROTOCOL)
+                block_compression = compression if len(databytes) >= min_compressed else 0
+                if block_compression:
+                    databytes = zlib.compress(databytes, block_compression)
+                infobytes = dumps((len(ids), ids[-1], block_maxweight, block_compression,
+                                   length_to_byte(block_minlength), length_to_byte(block_maxlength)),
+                                  PICKLE_PROTOCOL)
+                block_length = len(infobytes) + len(databytes)
+                chunks.append(pack_int(-block_length if first + blocklimit >= count else block_length))
+                chunks.append(infobytes)
+                chunks.append(databytes)
+            written = b"".join(chunks)
+            post_write(written)
+            post_position += len(written)
+            terminfo = W3TermInfo(total_weight, count, minlength, maxlength, maxweight, docnums[0], docnums[-1])
+            terminfo.set_extent(start_offset, len(written))
+            terms_table.add(key_prefix + btext, terminfo.to_bytes())
+        if started:
+            fieldwriter.finish_field()
+    terms_table.finish()
+
+
+class _TermTable:
+    """OrderedHashWriter.add (W3's term table, MD5-hashed), without its per-call checks and tell()."""
+
+    def __init__(self, table):
+        assert table.hashfn is md5_hash and isinstance(table, OrderedHashWriter)
+        self.table = table
+        self.write = table.dbfile.file.write
+        self.position = table.dbfile.tell()
+        self.index_append = table.index.append
+        self.buckets = table.buckets
+        self.lastkey = table.lastkey
+
+    def add(self, key: bytes, value: bytes) -> None:
+        if key <= self.lastkey:
+            raise ValueError("Keys must increase: %r..%r" % (self.lastkey, key))
+        position = self.position
+        self.index_append(position)
+        self.write(_KEY_VALUE_LENGTHS.pack(len(key), len(value)) + key + value)
+        hashed = int.from_bytes(md5(key, usedforsecurity=False).digest()[-4:], "big")  # md5_hash(key)
+        self.buckets[hashed & 255].append((hashed, position))
+        self.position = position + _KEY_VALUE_LENGTHS.size + len(key) + len(value)
+        self.lastkey = key
+
+    def finish(self) -> None:
+        self.table.lastkey = self.lastkey
+
+
+def _doc_lengths(lengths, fieldname: str) -> list:
+    """Per docnum, the length W3 records for a posting of this field (None when it records none)."""
+    if lengths is None:
+        return []
+    return [lengths.doc_field_length(docnum, fieldname) or None for docnum in range(lengths.doc_count_all())]
+
+
+def _deltas(ids: list):
+    base = 0
+    for n in ids:
+        yield n - base
+        base = n
+
+
+def _mini_weights(weights: array):
+    if all(w == 1.0 for w in weights):
+        return None
+    first = weights[0]
+    if all(w == first for w in weights):
+        return first
+    return tuple(weights)
+
+
+def _mini_values(values: list, fixed_size):
+    values = [v for v in values if v]  # W3 skips empty values
+    if fixed_size is None or fixed_size < 0:
+        return tuple(values)
+    if fixed_size == 0:
+        return None
+    return emptybytes.join(values)
+
+
+class BufferedSegmentWriter(SegmentWriter):
+    """A SegmentWriter whose postings go to a TermPool and out through write_postings.
+
+    Takes SegmentWriter's arguments; ``limitmb`` is TermPool's memory budget.
+    """
+
+    def __init__(self, ix, min_compressed: int = MIN_COMPRESSED_BLOCK, limitmb: float = 128, **kwargs):
+        super().__init__(ix, limitmb=limitmb, **kwargs)
+        self.min_compressed = min_compressed
+        self.fast = fast_path_possible(self)
+        if self.fast:
+            self.pool.cleanup()
+            self.pool = TermPool(self._tempstorage, limitmb)
+
+    def add_document(self, **fields):
+        """SegmentWriter.add_document, filing each field's postings in one call (no spelling fields here)."""
+        if not self.fast:
+            return super().add_document(**fields)
+        self._check_state()
+        perdocwriter = self.perdocwriter
+        schema = self.schema
+        docnum = self.docnum
+        docboost = self._doc_boost(fields)
+        fieldnames = sorted(name for name in fields if not name.startswith("_"))
+        self._check_fields(schema, fieldnames)
+        perdocwriter.start_doc(docnum)
+        try:
+            for fieldname in fieldnames:
+                value = fields.get(fieldname)
+                if value is None:
+                    continue
+                field = schema[fieldname]
+                length = 0
+                if field.indexed:
+                    fieldboost = self._field_boost(fields, fieldname, docboost)
+                    length = self.pool.add_field(fieldname, docnum, field.index(value), fieldboost, field.scorable)
+                vformat = field.vector
+                if vformat:
+                    vitems = vformat.word_values(value, field.analyzer, mode="index")
+                    vitems = sorted((text, weight, vbytes) for text, _, weight, vbytes in vitems)
+                    perdocwriter.add_vector_items(fieldname, field, vitems)
+                customval = fields.get("_stored_%s" % fieldname, value)
+                perdocwriter.add_field(fieldname, field, customval if field.stored else None, length)
+                column = field.column_type
+                if column and customval is not None:
+                    perdocwriter.add_column_value(fieldname, column, field.to_column_value(customval))
+        except Exception:
+            perdocwriter.cancel_doc()
+            raise
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def _flush_segment(self):
+        if not self.fast:
+            return super()._flush_segment()
+        self.perdocwriter.close()
+        lengths = self.per_document_reader() if self.codec.length_stats else None
+        try:
+            write_postings(self.fieldwriter, self.schema, lengths, self.pool, self.min_compressed)
+            self.fieldwriter.close()
+        finally:
+            if lengths:
+                lengths.close()
+
+
+class _BufferedSubWriterTask(SubWriterTask):
+    """Whoosh's indexing subprocess, writing its own segment with a BufferedSegmentWriter."""
+
+    def run(self):
+        ix = self.storage.open_index(self.indexname)
+        writer = self.writer = BufferedSegmentWriter(ix, _lk=False, **self.kwargs)
+        while self.running:
+            jobinfo = self.jobqueue.get()
+            if jobinfo is None:
+                break
+            self._process_file(*jobinfo)
+        if not self.running:
+            writer.cancel()
+        else:
+            fieldnames = writer.pool.fieldnames
+            segment = writer._finalize_segment()
+            self.resultqueue.put((None, fieldnames, segment), timeout=5)
+
+
+class ParallelWriter(MpWriter):
+    """Whoosh's MpWriter with multisegment=True and BufferedSegmentWriters in its subprocesses.
+
+    Each subprocess writes one segment of the documents it was given;
+    the segments are listed side by side (no merge at commit).
+    """
+
+    def __init__(self, ix, procs=2, **kwargs):
+        kwargs["multisegment"] = True
+        super().__init__(ix, procs=procs, **kwargs)
+
+    def _new_task(self):
+        task = _BufferedSubWriterTask(self.storage, self.indexname, self.jobqueue, self.resultqueue,
+                                      self.subargs, True)
+        self.tasks.append(task)
+        task.start()
+        return task
+
+
+def open_writer(ix, procs: int = 1, **kwargs):
+    """A writer for ix: ParallelWriter when procs > 1, else BufferedSegmentWriter.
+
+    Takes the keyword arguments of ``ix.writer()`` (procs, limitmb, compound, ...).
+    """
+    if procs > 1:
+        kwargs.pop("multisegment", None)
+        return ParallelWriter(ix, procs=procs, **kwargs)
+    kwargs.pop("multisegment", None)
+    return BufferedSegmentWriter(ix, **kwargs)

@@ -1,0 +1,278 @@
+"""The fast paths build the very index the plain paths build.
+
+Speed work took three shortcuts: str.translate with a sparse offset map
+instead of one span per character (normalize.py, analyze.tokenize),
+fields that compute their postings without Whoosh's Token stream
+(schema.ArabicText), and writers that file postings per term and write
+W3 blocks themselves (writer.py). Each is checked against the plain way
+on real news text and on generated text: same tokens and offsets, same
+terms, postings, positions, field lengths, stored fields and columns,
+and, where the bytes can be the same, the same segment files.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import example, given, settings
+from whoosh import index as whoosh_index
+from whoosh.analysis import Filter, Token, Tokenizer
+from whoosh.fields import TEXT, Schema
+
+from conftest import ARABIC_MIX
+from search.analyze import TOKEN_PATTERN, tokenize
+from search.index import document_fields
+from search.normalize import normalize, normalize_text, normalize_with_offsets
+from search.schema import ArabicText, build_schema
+from search.sources import Article, read_articles
+from search.stem import light_stem
+from search.stopwords import is_stopword
+from search.writer import BufferedSegmentWriter, open_writer
+
+REPO = Path(__file__).resolve().parents[1]
+DAY = REPO.parent / "shared" / "corpora" / "saudinewsnet" / "dataset" / "2015-08-01.zip"
+NEWS_ARTICLES = 150
+
+# Texts that take every branch of the offset map: marks after letters and
+# at the start, tatweel runs, ligatures that become two or three letters,
+# a character kept whole (ﷺ), format characters, Latin and digits.
+TRICKY = [
+    "كَتَبَ الوَلَدُ الدَّرْسَ",
+    "\u064bاول كلمة تبدأ بحركة",
+    "مـــدرســـة الـــعـــلـــوم",
+    "ﻻ بأس، ﷲ أكبر ﷺ",
+    "ab\ufef5\u064b\u064bc ﻷمر ﻹسلام",
+    "مرحبا\u200cبكم \u200fهنا\u200e",
+    "عام ٢٠١٥ و۱۴۳۶ هـ",
+    "Saudi ARABIA: 2015-08-01",
+    "\u064b\u064b",
+    "",
+]
+
+
+def reference_tokens(text: str) -> list[tuple[int, int, str]]:
+    """Tokens cut from normalize(text).text, mapped back through its per-character spans."""
+    normalized = normalize(text)
+    return [
+        (normalized.spans[m.start()][0], normalized.spans[m.end() - 1][1], m.group())
+        for m in TOKEN_PATTERN.finditer(normalized.text)
+    ]
+
+
+def news_texts() -> list[str]:
+    if not DAY.is_file():
+        pytest.skip("../shared/corpora/saudinewsnet is absent")
+    with zipfile.ZipFile(DAY) as archive:
+        records = json.loads(archive.read(archive.namelist()[0]))
+    return [field for record in records[:NEWS_ARTICLES] for field in (record.get("title"), record.get("content"))
+            if field]
+
+
+# ----- tokens and offsets ---------------------------------------------------
+
+
+@settings(max_examples=500)
+@given(ARABIC_MIX)
+@example("ك\u064b\u064bت")
+@example("\ufef5\u064b")
+def test_tokenize_matches_the_per_character_offset_map(text):
+    assert list(tokenize(text)) == reference_tokens(text)
+
+
+@settings(max_examples=300)
+@given(ARABIC_MIX)
+def test_normalize_text_matches_normalize(text):
+    assert normalize_text(text) == normalize(text).text
+    folded, offsets = normalize_with_offsets(text)
+    spans = normalize(text).spans
+    assert folded == normalize(text).text
+    if offsets is None:
+        assert spans == tuple((i, i + 1) for i in range(len(text)))
+    else:
+        assert [(offsets.start(i), offsets.end(i)) for i in range(len(folded))] == list(spans)
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_tokenize_matches_reference_on_tricky_text(text):
+    assert list(tokenize(text)) == reference_tokens(text)
+
+
+@pytest.mark.slow
+def test_tokenize_matches_reference_on_news():
+    for text in news_texts():
+        assert list(tokenize(text)) == reference_tokens(text)
+
+
+# ----- the index ------------------------------------------------------------
+
+
+class ReferenceTokenizer(Tokenizer):
+    """The plain way: normalize() with a span per character, one Token per word."""
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for position, (start, end, word) in enumerate(reference_tokens(value)):
+            token.text = word
+            token.boost = 1.0
+            token.stopped = False
+            if positions:
+                token.pos = start_pos + position
+            if chars:
+                token.startchar, token.endchar = start_char + start, start_char + end
+            yield token
+
+
+class ReferenceStemFilter(Filter):
+    """Stopwords out, the rest light-stemmed, without any memo."""
+
+    def __call__(self, tokens):
+        for token in tokens:
+            if is_stopword(token.text):
+                continue
+            token.text = light_stem.__wrapped__(token.text)
+            yield token
+
+
+def reference_schema() -> Schema:
+    """build_schema() with every ArabicText field replaced by a TEXT field on the reference analyzer."""
+    fields = {}
+    for name, field in build_schema().items():
+        if isinstance(field, ArabicText):
+            analyzer = ReferenceTokenizer() if field.level == "exact" else ReferenceTokenizer() | ReferenceStemFilter()
+            field = TEXT(analyzer=analyzer, stored=field.stored, phrase=True)
+        fields[name] = field
+    return Schema(**fields)
+
+
+def articles() -> list[Article]:
+    texts = news_texts()
+    result = [Article(id=f"news-{n}", title=texts[n], body=texts[n + 1], path="news.json", source="src",
+                      url=f"https://example.com/{n}")
+              for n in range(0, len(texts) - 1, 2)]
+    result += [Article(id=f"tricky-{n}", title=text[:20], body=text, path="tricky.json") for n, text in enumerate(TRICKY)]
+    return result
+
+
+def build(folder: Path, schema: Schema, docs: list[dict], make_writer, commits: int = 1) -> Path:
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), schema)
+    step = -(-len(docs) // commits)
+    for first in range(0, len(docs), step):
+        writer = make_writer(ix)
+        for doc in docs[first:first + step]:
+            writer.add_document(**doc)
+        writer.commit()
+    return folder
+
+
+def content(folder: Path) -> dict:
+    """Everything an index holds, keyed by article id (docnums and segments may differ)."""
+    ix = whoosh_index.open_dir(str(folder))
+    with ix.reader() as reader:
+        ids = {docnum: fields["id"] for docnum, fields in reader.iter_docs()}
+        postings = {}
+        for fieldname, btext in reader.all_terms():
+            field = reader.schema[fieldname]
+            matcher = reader.postings(fieldname, btext)
+            entries = {}
+            while matcher.is_active():
+                positions = matcher.value_as("positions") if field.format.supports("positions") else None
+                entries[ids[matcher.id()]] = (matcher.weight(), positions)
+                matcher.next()
+            postings[(fieldname, btext)] = entries
+        lengths = {
+            (ids[docnum], name): reader.doc_field_length(docnum, name)
+            for docnum in ids for name in reader.schema.scorable_names()
+        }
+        stored = {ids[docnum]: fields for docnum, fields in reader.iter_docs()}
+        columns = {
+            name: {ids[docnum]: reader.column_reader(name)[docnum] for docnum in ids}
+            for name in ("date", "source") if reader.has_column(name)
+        }
+        totals = {name: reader.field_length(name) for name in reader.schema.scorable_names()}
+    return {"postings": postings, "lengths": lengths, "stored": stored, "columns": columns, "totals": totals,
+            "documents": len(ids)}
+
+
+@pytest.fixture(scope="module")
+def docs():
+    return [document_fields(article) for article in articles()]
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory, docs):
+    folder = build(tmp_path_factory.mktemp("reference") / "ix", reference_schema(), docs, lambda ix: ix.writer())
+    return content(folder)
+
+
+@pytest.mark.slow
+def test_fast_index_equals_the_token_stream_index(tmp_path, docs, reference):
+    folder = build(tmp_path / "ix", build_schema(), docs, lambda ix: open_writer(ix, compound=False))
+    assert content(folder) == reference
+
+
+@pytest.mark.slow
+def test_parallel_build_equals_the_token_stream_index(tmp_path, docs, reference):
+    folder = build(tmp_path / "ix", build_schema(), docs, lambda ix: open_writer(ix, procs=2, compound=False))
+    assert len(whoosh_index.open_dir(str(folder))._segments()) == 2
+    assert content(folder) == reference
+
+
+@pytest.mark.slow
+def test_spilled_postings_equal_the_token_stream_index(tmp_path, docs, reference):
+    # A budget of a few kilobytes spills a run every few documents.
+    folder = build(tmp_path / "ix", build_schema(), docs, lambda ix: BufferedSegmentWriter(ix, limitmb=0.02))
+    assert content(folder) == reference
+
+
+@pytest.mark.slow
+def test_merged_segments_equal_the_token_stream_index(tmp_path, docs):
+    """Four commits, then a merge of everything: postings come back through TermPool.add.
+
+    Merging re-reads field lengths from their one-byte approximations, so
+    the totals move; the reference goes through the same merge.
+    """
+    def merged(folder: Path, schema: Schema, make_writer) -> dict:
+        build(folder, schema, docs, make_writer, commits=4)
+        assert len(whoosh_index.open_dir(str(folder))._segments()) == 4
+        make_writer(whoosh_index.open_dir(str(folder))).commit(optimize=True)
+        assert len(whoosh_index.open_dir(str(folder))._segments()) == 1
+        return content(folder)
+
+    ours = merged(tmp_path / "ours", build_schema(), lambda ix: BufferedSegmentWriter(ix, compound=False))
+    assert ours == merged(tmp_path / "reference", reference_schema(), lambda ix: ix.writer())
+
+
+@pytest.mark.slow
+def test_segment_files_are_whoosh_own_bytes(tmp_path, docs):
+    """Compressing every block as W3 does, the writer's files are byte for byte those of Whoosh's writer."""
+    schema = build_schema()
+    ours = build(tmp_path / "ours", schema, docs, lambda ix: BufferedSegmentWriter(ix, compound=False, min_compressed=0))
+    whooshs = build(tmp_path / "whoosh", schema, docs, lambda ix: ix.writer(compound=False))
+
+    def segment_files(folder: Path) -> dict[str, bytes]:
+        (segment,) = whoosh_index.open_dir(str(folder))._segments()
+        prefix = f"MAIN_{segment.segment_id().split('_', 1)[1]}"
+        return {path[len(str(folder)) + 1 + len(prefix):]: Path(path).read_bytes()
+                for path in glob.glob(f"{folder}/{prefix}*")}
+
+    ours_files, whoosh_files = segment_files(ours), segment_files(whooshs)
+    assert sorted(ours_files) == sorted(whoosh_files)
+    assert {".pst", ".trm", "._stored.col"} <= set(ours_files)
+    for name in whoosh_files:
+        assert ours_files[name] == whoosh_files[name], name
+
+
+def test_arabic_text_field_pickles_with_the_schema(tmp_path):
+    folder = tmp_path / "ix"
+    folder.mkdir()
+    whoosh_index.create_in(str(folder), build_schema())
+    reopened = whoosh_index.open_dir(str(folder)).schema
+    assert isinstance(reopened["body_stem"], ArabicText) and reopened["body_stem"].level == "stem"
+    assert os.path.isdir(folder)
