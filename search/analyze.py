@@ -66,17 +66,42 @@ def tokenize(text: str):
 
 @lru_cache(maxsize=8)
 def index_words(text: str) -> tuple[str, ...]:
-    """The normalized words of text in order, position i being word i: what the exact level indexes.
-
-    Cached for a few texts: the same body is indexed at both levels.
-    """
+    """The normalized words of text in order, position i being word i."""
     return tuple(TOKEN_PATTERN.findall(normalize_text(text)))
 
 
 @lru_cache(maxsize=8)
-def index_stems(text: str) -> tuple[str, ...]:
-    """The stem-level term at each position of index_words(text); "" for a stopword (no term there)."""
-    return tuple(map(stem_term, index_words(text)))
+def word_positions(text: str) -> dict[str, list[int]]:
+    """What the exact level indexes: each normalized word of text and its positions, in order of first use.
+
+    Cached for a few texts: the same body is indexed at both levels. The
+    lists are shared: callers must not change them.
+    """
+    positions: dict[str, list[int]] = {}
+    get = positions.get
+    for position, word in enumerate(index_words(text)):
+        at = get(word)
+        if at is None:
+            positions[word] = [position]
+        else:
+            at.append(position)
+    return positions
+
+
+def stem_positions(text: str) -> dict[str, list[int]]:
+    """What the stem level indexes: each stem of text and its positions (stopwords have none).
+
+    Built from word_positions, one stem lookup per distinct word: words
+    sharing a stem (المدرسة, مدرسة) pool their positions.
+    """
+    positions: dict[str, list[int]] = {}
+    for word, at in word_positions(text).items():
+        stem = stem_term(word)
+        if not stem:
+            continue
+        pooled = positions.get(stem)
+        positions[stem] = at if pooled is None else sorted(pooled + at)
+    return positions
 
 
 # light_stem without its own memo: stem_term's memo holds each word once.

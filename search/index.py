@@ -58,6 +58,7 @@ from typing import Callable
 from whoosh import index as whoosh_index
 from whoosh.index import EmptyIndexError
 
+from .reader_cache import ReaderCache
 from .results import ArticleView, SearchResults
 from .schema import build_schema
 from .searching import DEFAULT_TIME_LIMIT, SearchOptions, article_view, run_search
@@ -150,6 +151,7 @@ class Index:
 
     def __init__(self, path: Path | str | None = None):
         self.path = Path(path) if path is not None else default_index_dir()
+        self._readers = ReaderCache(self)  # searches reuse an open reader until the index changes
 
     # ----- state on disk -------------------------------------------------
 
@@ -222,7 +224,7 @@ class Index:
         ``plain=True`` ignores the syntax (every word a plain word), for pasted questions.
         """
         options = SearchOptions(limit, page, since, until, source, sort, time_limit, plain)
-        return run_search(self.open_whoosh(), query, options)
+        return run_search(self._readers.opened(), query, options)
 
     def article(self, article_id: str, query: str | None = None) -> ArticleView | None:
         """One whole article, highlighted for an optional query, or None when no such id."""

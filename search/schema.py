@@ -13,7 +13,7 @@ from functools import lru_cache
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 from whoosh.formats import Positions
 
-from .analyze import exact_analyzer, index_stems, index_words, stem_analyzer
+from .analyze import exact_analyzer, stem_analyzer, stem_positions, word_positions
 
 # Field names, in one place: queries, snippets and the export refer to them.
 EXACT_FIELDS = ("title", "body")
@@ -27,14 +27,14 @@ class ArabicText(TEXT):
     Whoosh indexes a text by pulling a Token object per word through the
     analyzer's generators and grouping them by term. This field computes
     the same terms, frequencies, weights and encoded positions from the
-    level's word list (analyze.index_words / index_stems), which the
-    other level of the same text reuses. The analyzer is still the
+    level's term positions (analyze.word_positions / stem_positions; the
+    stem level reuses the exact level's work on the same text). The analyzer is still the
     schema's, for queries, highlighting and any value that is not one
     string; tests/test_index_identity.py checks that an index built
     through this field equals one built through the analyzer.
     """
 
-    LEVELS = {"exact": (exact_analyzer, index_words), "stem": (stem_analyzer, index_stems)}
+    LEVELS = {"exact": (exact_analyzer, word_positions), "stem": (stem_analyzer, stem_positions)}
 
     def __init__(self, level: str, stored: bool = False):
         analyzer, _ = self.LEVELS[level]
@@ -44,23 +44,20 @@ class ArabicText(TEXT):
     def index(self, value, **kwargs):
         if not isinstance(value, str) or kwargs:
             return super().index(value, **kwargs)
-        _, terms_of = self.LEVELS[self.level]
-        positions: dict[str, list[int]] = {}  # term -> its positions, terms in order of first occurrence
-        get = positions.get
-        for position, term in enumerate(terms_of(value)):
-            term_positions = get(term)
-            if term_positions is None:
-                positions[term] = [position]
-            else:
-                term_positions.append(position)
-        positions.pop("", None)  # "" marks a position without a term (a stopword at the stem level)
+        _, positions_of = self.LEVELS[self.level]
         boost = self.format.field_boost
+        once = 1.0 * boost  # the weight of a term that occurs once
         encode = self.format.encode
         single = encode_single_position
-        return [
-            (term.encode("utf-8"), len(at), float(len(at)) * boost, single(at[0]) if len(at) == 1 else encode(at))
-            for term, at in positions.items()
-        ]
+        postings = []
+        add = postings.append
+        for term, at in positions_of(value).items():
+            count = len(at)
+            if count == 1:
+                add((term.encode("utf-8"), 1, once, single(at[0])))
+            else:
+                add((term.encode("utf-8"), count, float(count) * boost, encode(at)))
+        return postings
 
 
 @lru_cache(maxsize=65536)

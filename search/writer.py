@@ -36,7 +36,7 @@ from pickle import dumps
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldWriter, W3TermInfo
 from whoosh.filedb.filetables import OrderedHashWriter, md5_hash
 from whoosh.multiproc import MpWriter, SubWriterTask
-from whoosh.system import emptybytes, pack_int, pack_ushort
+from whoosh.system import emptybytes, pack_int, pack_long, pack_ushort
 from whoosh.util import random_name
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
@@ -47,7 +47,7 @@ PICKLE_PROTOCOL = 2  # what W3 pickles its blocks with
 # in one or two documents, whose ~40-byte block zlib makes longer, and
 # setting up zlib for it costs more than pickling it: such blocks are
 # written as they are, flagged uncompressed, which W3's reader handles.
-MIN_COMPRESSED_BLOCK = 128
+MIN_COMPRESSED_BLOCK = 256
 ONE = 1.0
 _KEY_VALUE_LENGTHS = struct.Struct("!ii")  # before each term table entry (filetables._lengths)
 
@@ -279,6 +279,30 @@ def write_postings(fieldwriter: W3FieldWriter, schema, lengths, pool: TermPool,
                 started = True
             count = len(docnums)
             start_offset = post_position
+            if count == 1:  # most terms: the same bytes as below, with less work
+                docnum, weight, value = docnums[0], weights[0], values[0]
+                weight32 = 1.0 if weight == 1.0 else array("f", (weight,))[0]
+                length = doc_lengths[docnum] if doc_lengths else None
+                minlength = length if length else None
+                maxlength = length if length else 0
+                maxweight = weight if weight > 0 else 0
+                if fixed_size is None or fixed_size < 0:
+                    mini_values = (value,) if value else ()
+                else:
+                    mini_values = None if fixed_size == 0 else (value or emptybytes)
+                databytes = dumps(((docnum,), None if weight32 == 1.0 else weight32, mini_values), PICKLE_PROTOCOL)
+                block_compression = compression if len(databytes) >= min_compressed else 0
+                if block_compression:
+                    databytes = zlib.compress(databytes, block_compression)
+                infobytes = dumps((1, docnum, maxweight, block_compression, length_to_byte(minlength),
+                                   length_to_byte(maxlength)), PICKLE_PROTOCOL)
+                written = b"".join((WHOOSH3_HEADER_MAGIC, pack_int(-len(infobytes) - len(databytes)), infobytes,
+                                    databytes))
+                post_write(written)
+                post_position += len(written)
+                terms_table.add(key_prefix + btext, _terminfo_bytes(
+                    0 + weight32, 1, minlength, maxlength, maxweight, docnum, docnum, start_offset, len(written)))
+                continue
             total_weight = 0
             minlength = None
             maxlength = maxweight = 0
@@ -313,12 +337,19 @@ def write_postings(fieldwriter: W3FieldWriter, schema, lengths, pool: TermPool,
             written = b"".join(chunks)
             post_write(written)
             post_position += len(written)
-            terminfo = W3TermInfo(total_weight, count, minlength, maxlength, maxweight, docnums[0], docnums[-1])
-            terminfo.set_extent(start_offset, len(written))
-            terms_table.add(key_prefix + btext, terminfo.to_bytes())
+            terms_table.add(key_prefix + btext, _terminfo_bytes(
+                total_weight, count, minlength, maxlength, maxweight, docnums[0], docnums[-1], start_offset,
+                len(written)))
         if started:
             fieldwriter.finish_field()
     terms_table.finish()
+
+
+def _terminfo_bytes(weight, df, minlength, maxlength, maxweight, minid, maxid, offset, length) -> bytes:
+    """W3TermInfo.to_bytes() of a term whose postings are not inlined."""
+    return (W3TermInfo._struct.pack(False, weight, df, 0 if minlength is None else length_to_byte(minlength),
+                                    length_to_byte(maxlength), maxweight, minid, maxid)
+            + pack_long(offset) + pack_int(length))
 
 
 class _TermTable:

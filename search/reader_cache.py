@@ -1,0 +1,68 @@
+"""An Index's open reader, kept between searches and reopened when the index changes.
+
+Opening the live generation for each search costs a millisecond or two,
+and the first use of the source column (the facet counts) then reads its
+whole offset table again: about 10 ms a search on the 31,030-article
+index. ReaderCache keeps the reader open instead, one per thread (Whoosh
+readers move shared file positions, so threads must not share one), and
+opens a new one as soon as CURRENT names another generation or the live
+generation has a newer TOC (an update committed). Both are read on every
+search: one small file and one folder listing.
+
+A replaced reader is not closed here: another search may still be using
+it. Its files close when the last searcher lets go of it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from pathlib import Path
+
+from whoosh.searching import Searcher
+
+TOC_FILE = re.compile(r"_(.+)_(\d+)\.toc")
+
+
+def latest_toc(gen_dir: Path) -> int:
+    """The generation number of the newest TOC in a Whoosh index folder (-1 when none)."""
+    latest = -1
+    with os.scandir(gen_dir) as entries:
+        for entry in entries:
+            match = TOC_FILE.fullmatch(entry.name)
+            if match:
+                latest = max(latest, int(match.group(2)))
+    return latest
+
+
+class OpenedIndex:
+    """A Whoosh index with one open reader; ``searcher()`` as Whoosh's, sharing that reader."""
+
+    def __init__(self, key: tuple[str, int], ix):
+        self.key = key
+        self.ix = ix
+        self.reader = ix.reader()
+
+    def searcher(self, **kwargs) -> Searcher:
+        """A Searcher on the shared reader; closing it leaves the reader open."""
+        return Searcher(self.reader, fromindex=self.ix, closereader=False, **kwargs)
+
+
+class ReaderCache:
+    """The live index of one search.Index, opened once per thread and per change on disk."""
+
+    def __init__(self, index):
+        self.index = index  # a search.index.Index: generation_dir() and open_whoosh()
+        self.local = threading.local()
+
+    def opened(self) -> OpenedIndex:
+        """The live index, its reader open; reopened when CURRENT or the live TOC changed."""
+        gen_dir = self.index.generation_dir()
+        key = (gen_dir.name, latest_toc(gen_dir))
+        cached = getattr(self.local, "opened", None)
+        if cached is None or cached.key != key:
+            ix = self.index.open_whoosh()
+            cached = OpenedIndex((Path(ix.storage.folder).name, ix.latest_generation()), ix)
+            self.local.opened = cached
+        return cached
