@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .analyze import stem_or_none, tokenize
 from .normalize import is_dropped, normalize
@@ -48,19 +49,43 @@ class Snippet:
 
 
 def find_matches(text: str, parsed: ParsedQuery) -> list[Match]:
-    """Every word of text that one of the query's terms matches, in text order."""
+    """Every word of text that one of the query's terms matches, in text order.
+
+    A word matches the first term whose rule accepts it. Whether a rule
+    accepts a word depends on its normalized form alone (the written form
+    only names the rule), so each distinct word is tried once.
+    """
     terms = _query_terms(parsed)
     if not terms:
         return []
     matches = []
-    for start, end, normalized in tokenize(text):
-        for term in terms:
-            rule = _match_rule(term, text[start:end], normalized)
-            if rule:
-                stem_start, stem_end = _stem_span(text, start, end, normalized, rule)
-                matches.append(Match(term.text, start, end, text[start:end], rule, stem_start, stem_end))
-                break
+    first_term: dict[str, int] = {}  # normalized word -> index of the first term that accepts it, -1: none
+    for start, end, normalized in _tokens(text):
+        index = first_term.get(normalized)
+        if index is None:
+            index = first_term[normalized] = _first_accepting(terms, normalized)
+        if index < 0:
+            continue
+        term = terms[index]
+        original = text[start:end]
+        rule = _match_rule(term, original, normalized)
+        stem_start, stem_end = _stem_span(text, start, end, normalized, rule)
+        matches.append(Match(term.text, start, end, original, rule, stem_start, stem_end))
     return matches
+
+
+def _first_accepting(terms: list, normalized: str) -> int:
+    """Index of the first term whose rule accepts a word of this normalized form, or -1."""
+    for index, term in enumerate(terms):
+        if _match_rule(term, normalized, normalized):
+            return index
+    return -1
+
+
+@lru_cache(maxsize=32)
+def _tokens(text: str) -> tuple[tuple[int, int, str], ...]:
+    """tokenize(text) as a tuple, for the few texts a page of hits snippets (find_matches, then best_snippet)."""
+    return tuple(tokenize(text))
 
 
 def _query_terms(parsed: ParsedQuery):
@@ -133,7 +158,7 @@ def _within(a: str, b: str, limit: int) -> bool:
 
 def best_snippet(text: str, matches: list[Match], size: int = SNIPPET_TOKENS) -> Snippet:
     """The passage of about ``size`` words with the most distinct query terms (then most matches)."""
-    tokens = list(tokenize(text))
+    tokens = _tokens(text)
     if not tokens:
         return Snippet(text[:200], (), ())
     starts = [start for start, _, _ in tokens]

@@ -276,3 +276,39 @@ def test_arabic_text_field_pickles_with_the_schema(tmp_path):
     reopened = whoosh_index.open_dir(str(folder)).schema
     assert isinstance(reopened["body_stem"], ArabicText) and reopened["body_stem"].level == "stem"
     assert os.path.isdir(folder)
+
+
+# ----- snippets ---------------------------------------------------------------
+
+SNIPPET_QUERIES = ["مدرسة", "الرياض", "وزارة الصحة", '"مجلس الوزراء"', "مدرس*", "السعوديه~", "=المدرسة",
+                   "من هو", "الرياض أو جدة", "-الهلال النصر", "title:داعش"]
+
+
+def reference_matches(text: str, parsed) -> list:
+    """find_matches the plain way: every token tried against every term, in order."""
+    from search.snippets import Match, _match_rule, _query_terms, _stem_span
+
+    terms = _query_terms(parsed)
+    matches = []
+    for start, end, normalized in reference_tokens(text):
+        for term in terms:
+            rule = _match_rule(term, text[start:end], normalized)
+            if rule:
+                stem_start, stem_end = _stem_span(text, start, end, normalized, rule)
+                matches.append(Match(term.text, start, end, text[start:end], rule, stem_start, stem_end))
+                break
+    return matches
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("query", SNIPPET_QUERIES)
+def test_snippets_match_the_plain_loop(query):
+    from search.query import parse_query
+    from search.snippets import best_snippet, find_matches
+
+    parsed = parse_query(query)
+    for text in news_texts() + TRICKY:
+        matches = find_matches(text, parsed)
+        assert matches == reference_matches(text, parsed)
+        snippet = best_snippet(text, matches)
+        assert snippet == best_snippet(text, reference_matches(text, parsed))
