@@ -1,9 +1,15 @@
 """Run a query on an open Whoosh index: rank, page, facet, snippet, suggest.
 
-Plain words rank in two tiers: documents holding every content word
-first, then those missing some, so a question-style query never comes
-back empty and complete matches are never buried. Within a tier, BM25F
-over both analysis levels orders the documents.
+Keyword queries rank in two tiers: documents holding every content word
+first, then those missing some, so complete matches are never buried and
+a query never comes back empty for lack of one word. Questions rank by
+BM25 with a coordination factor instead (why: whoosh_query.py). Within a
+tier, BM25 over both analysis levels (scoring.LuceneBM25) orders the
+documents.
+
+Counts and facets come from the set of matching document numbers, read
+once without scoring; the tiers and filters restrict the scored search
+to a set too.
 """
 
 from __future__ import annotations
@@ -13,11 +19,11 @@ import time
 from dataclasses import dataclass
 
 from whoosh import query as wq
-from whoosh import scoring, sorting
 from whoosh.collectors import FilterCollector, TimeLimit, TimeLimitCollector
 
 from .query import ParsedQuery, parse_plain, parse_query
 from .results import ArticleView, Hit, SearchResults
+from .scoring import LuceneBM25
 from .snippets import best_snippet, find_matches
 from .suggest import suggest_correction
 from .whoosh_query import to_whoosh
@@ -25,7 +31,14 @@ from .whoosh_query import to_whoosh
 DEFAULT_TIME_LIMIT = 10.0  # seconds per query; partial results come back with a note
 MAX_LIMIT = 1000
 FEW_HITS = 3  # below this many hits, "did you mean" looks for a better spelling
-SCORING = scoring.BM25F(B=0.75, K1=1.2)
+# BM25 parameters, tuned on ARCD's train questions (docs/relevance.md).
+# K1 0.6: term frequency saturates early, so a long text repeating a name
+# does not outweigh a short one that answers. B 1.0: full length
+# normalization, so a long news article matching many words by chance does
+# not outrank the paragraph that is about them.
+BM25_K1 = 0.6
+BM25_B = 1.0
+SCORING = LuceneBM25(k1=BM25_K1, b=BM25_B)
 
 
 @dataclass(frozen=True)
@@ -54,27 +67,25 @@ def run_search(ix, text: str, options: SearchOptions) -> SearchResults:
             filters.append(wq.Term("source", options.source))
         if options.since or options.until:
             filters.append(wq.DateRange("date", options.since, options.until))
-        filter_query = wq.And(filters) if filters else None
         deadline = time.monotonic() + options.time_limit if options.time_limit else None
 
+        matching = _docs(searcher, plan.query)
+        if filters:
+            matching &= _docs(searcher, wq.And(filters))
+        total = len(matching)
         partial = False
         if options.sort == "date":
-            ranked, total, partial = _collect(searcher, plan.query, filter_query, None, wanted,
-                                              deadline, sortedby="date")
+            ranked, partial = _collect(searcher, plan.query, matching, wanted, deadline, sortedby="date")
         elif plan.all_words is not None:
-            first_filter = wq.And([plan.all_words] + filters)
-            ranked, total, partial = _collect(searcher, plan.query, first_filter, None, wanted, deadline)
+            complete = matching & _docs(searcher, plan.all_words)
+            ranked, partial = _collect(searcher, plan.query, complete, wanted, deadline)
             if len(ranked) < wanted and not partial:
-                more, more_total, partial = _collect(searcher, plan.query, filter_query, plan.all_words,
-                                                     wanted - len(ranked), deadline)
+                more, partial = _collect(searcher, plan.query, matching - complete, wanted - len(ranked), deadline)
                 ranked += more
-                total += more_total
-            else:
-                total += _count(searcher, plan.query, filter_query, plan.all_words)
         else:
-            ranked, total, partial = _collect(searcher, plan.query, filter_query, None, wanted, deadline)
+            ranked, partial = _collect(searcher, plan.query, matching, wanted, deadline)
 
-        facets = _source_facets(searcher, plan.query, filter_query) if not partial else {}
+        facets = _source_facets(searcher, matching)
         hits = [
             _make_hit(rank, fields, score, parsed)
             for rank, (fields, score) in enumerate(ranked[(page - 1) * limit: wanted], (page - 1) * limit + 1)
@@ -84,36 +95,53 @@ def run_search(ix, text: str, options: SearchOptions) -> SearchResults:
                          round(time.perf_counter() - started, 4), partial)
 
 
-def _collect(searcher, query, filter_query, mask, limit, deadline, sortedby=None):
-    """Top documents as (stored fields, score), the total count, and whether time ran out."""
+def _docs(searcher, query) -> set[int]:
+    """The numbers of the documents query matches, without scoring."""
+    return set(searcher.docs_for_query(query))
+
+
+def _collect(searcher, query, allowed: set[int], limit, deadline, sortedby=None):
+    """The top documents among allowed as (stored fields, score), and whether time ran out.
+
+    allowed is passed to Whoosh as a set: given a query as a filter, Whoosh
+    builds a bit set whose truth test walks all its bytes for every
+    candidate document, quadratic on a large index.
+    """
+    if not allowed:
+        return [], False  # Whoosh reads an empty allow set as "no filter"
     collector = searcher.collector(limit=limit, sortedby=sortedby, reverse=bool(sortedby))
-    if deadline is not None:
-        collector = TimeLimitCollector(collector, max(0.001, deadline - time.monotonic()), use_alarm=False)
-    if filter_query is not None or mask is not None:
-        # Outermost: TimeLimitCollector would otherwise bypass the filtering loop.
-        collector = FilterCollector(collector, filter_query, mask)
     partial = False
+    if deadline is not None:
+        remaining = deadline - time.monotonic()
+        partial = remaining <= 0  # spent before ranking began: rank for a moment, say it is partial
+        collector = TimeLimitCollector(collector, max(0.001, remaining), use_alarm=False)
+    # Outermost: TimeLimitCollector would otherwise bypass the filtering loop.
+    collector = FilterCollector(collector, allow=allowed)
     try:
         searcher.search_with_collector(query, collector)
     except TimeLimit:
         partial = True
-    results = collector.results()
-    ranked = [(hit.fields(), hit.score or 0.0) for hit in results]
-    total = len(results)
-    return ranked, total, partial
+    ranked = [(hit.fields(), hit.score or 0.0) for hit in collector.results()]
+    return ranked, partial
 
 
-def _count(searcher, query, filter_query, mask) -> int:
-    """How many documents match (no scoring, no ranking)."""
-    results = searcher.search(query, filter=filter_query, mask=mask, limit=None, scored=False)
-    return len(results)
+def _source_facets(searcher, docs: set[int]) -> dict[str, int]:
+    """Matching documents per source, most first, read from each segment's source column.
 
-
-def _source_facets(searcher, query, filter_query) -> dict[str, int]:
-    """Matching documents per source, most first."""
-    results = searcher.search(query, filter=filter_query, limit=1, scored=False,
-                              groupedby=sorting.FieldFacet("source"), maptype=sorting.Count)
-    counts = {name: count for name, count in results.groups("source").items() if name}
+    Segment by segment: Whoosh's multi-segment column reader misplaces the
+    documents of a segment that has no source column.
+    """
+    counts: dict[str, int] = {}
+    for segment, offset in searcher.reader().leaf_readers():
+        if not segment.has_column("source"):
+            continue
+        sources = segment.column_reader("source")
+        end = offset + segment.doc_count_all()
+        for docnum in docs:
+            if offset <= docnum < end:
+                name = sources[docnum - offset]
+                if name:
+                    counts[name] = counts.get(name, 0) + 1
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 

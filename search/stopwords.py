@@ -1,4 +1,4 @@
-"""Arabic function words that carry no topic.
+"""Arabic function words that carry no topic, and the words that make a query a question.
 
 They are left out of the stemmed index level and of a query's required
 words, but kept at the exact level, so a phrase ("في الذكرى") still
@@ -11,6 +11,7 @@ unlike Lucene, whose stop filter runs before normalization and so keeps
 from __future__ import annotations
 
 from .normalize import normalize_text
+from .stem import light_stem
 
 _WORDS = """
 في من الى علي عن مع ان او ام ثم بل لكن حتي اذا اذ لو لولا كي لان
@@ -34,7 +35,38 @@ _WORDS = """
 
 STOPWORDS = frozenset(normalize_text(word) for word in _WORDS.split())
 
+# Words that open an Arabic question: a query holding one asks for an answer
+# instead of listing keywords, and is ranked accordingly (whoosh_query.py).
+# With a glued preposition or conjunction too: بماذا, لمن, وكيف (not لم or
+# لكم: far more often "did not" and "for you").
+_INTERROGATIVES = """
+ما ماذا ماهو ماهي متى أين كيف كم لماذا هل من أي
+بماذا عما مما فيم لمن ممن بمن عمن بكم بأي لأي
+وما وماذا ومتى وأين وكيف وكم وهل ومن وأي
+"""
+
+# Answer-type nouns. Right after an interrogative (stopwords between them
+# allowed) they name the KIND of answer wanted, not a word the answer
+# contains: ما اسم عاصمة مصر, كم عدد سكان مصر, في أي عام, ما سبب, ما معنى.
+# Compared by stem, so الاسم and اسم are one entry.
+_ANSWER_TYPES = """
+اسم عدد نوع معنى تعريف سبب نسبة مقدار عام سنة يوم
+"""
+
+INTERROGATIVES = frozenset(normalize_text(word) for word in _INTERROGATIVES.split())
+ANSWER_TYPE_STEMS = frozenset(light_stem(normalize_text(word)) for word in _ANSWER_TYPES.split())
+
 
 def is_stopword(normalized_word: str) -> bool:
     """True for a normalized function word."""
     return normalized_word in STOPWORDS
+
+
+def is_interrogative(normalized_word: str) -> bool:
+    """True for a normalized word that opens a question (متى, كيف, بماذا...)."""
+    return normalized_word in INTERROGATIVES
+
+
+def is_answer_type(stem: str | None) -> bool:
+    """True for the stem of an answer-type noun (اسم, عدد, عام...)."""
+    return stem in ANSWER_TYPE_STEMS

@@ -3,7 +3,31 @@
 A plain word becomes four weighted terms: its stem in body_stem and
 title_stem (recall) and its normalized form in body and title (exact-form
 matches rank above stem-only ones), with title matches boosted. The
-weights are data below, tuned on ARCD (benchmarks/relevance.py).
+weights are data below, tuned on ARCD's train questions
+(benchmarks/relevance.py, docs/relevance.md). A word that starts with one
+of the one-letter clitics ب ل ك ف (بمرض, لاستضافة) also looks for the
+word without it, when the index knows that remainder better than the
+whole word: evidence that the letter was glued on, not part of the word
+(لبنان keeps its ل, بيروت its ب). The stemmer cannot strip these letters
+itself, without a vocabulary it would cut بيروت to يروت.
+
+Plain words are ranked in one of two ways, by the kind of query:
+
+- Keywords (مدرسة جديدة): documents holding every content word rank
+  first, then those missing some (searching.py). A word is present when
+  any form the stemmer conflates with it is, in the title or the body;
+  stopwords are never required.
+- Questions (متى ولد نجيب محفوظ؟): a query with ? or ؟, or whose first or
+  second word is an interrogative (stopwords.INTERROGATIVES). Such a query
+  names its subject with words an answer often rephrases (ولد / مواليد,
+  تقع / يقع), so strict tiers bury the answer under any long text that
+  happens to hold every word: on ARCD with 31k news articles added, MRR@10
+  falls from 0.74 to 0.66. A question is ranked instead by BM25 times a
+  coordination factor, (words matched / words) ** COORDINATION_EXPONENT:
+  among documents of similar weight the complete matches come first, and
+  it never comes back empty. Answer-type nouns right after an
+  interrogative (ما اسم, كم عدد, في أي عام) are dropped like stopwords:
+  they describe the answer, the answer does not contain them.
 """
 
 from __future__ import annotations
@@ -13,7 +37,10 @@ from dataclasses import dataclass
 from whoosh import query as wq
 from whoosh.query.spans import SpanNear2
 
+from .analyze import stem_or_none
 from .query import And, DateRange, Fuzzy, Node, Not, Or, ParsedQuery, Phrase, Prefix, Soft, SourceFilter, Word
+from .scoring import Coordinated
+from .stopwords import is_answer_type, is_interrogative
 
 # Weight of each field for a plain word: stem level carries recall, the
 # exact level rewards the form the user typed, titles say what an article is about.
@@ -25,6 +52,25 @@ WEIGHTS = {
 }
 MAX_EXPANSIONS = 256  # terms one prefix or fuzzy word may expand to: bounds query time
 
+# One-letter proclitics the stemmer leaves on (with, for, like, so), the
+# weight of the remainder as an alternative, and the shortest remainder.
+CLITIC_LETTERS = "بلكف"
+CLITIC_WEIGHT = 1.0
+MIN_CLITIC_REMAINDER = 3
+
+# Neighbouring plain words found at most PROXIMITY_SLOP positions apart in
+# a body (in order; a stopword between them counts) add PROXIMITY_WEIGHT
+# times their body score: مجلس الشورى as a phrase outranks the two words
+# scattered. Neutral on ARCD's questions (docs/relevance.md), kept for
+# keyword queries, where a name or a compound is typed as adjacent words.
+PROXIMITY_SLOP = 2
+PROXIMITY_WEIGHT = 0.1
+
+# How strongly a question's ranking favours documents with more of its words.
+COORDINATION_EXPONENT = 0.25
+QUESTION_MARKS = ("?", "\u061f")  # QUESTION MARK, ARABIC QUESTION MARK
+QUESTION_OPENING = 2  # an interrogative among this many first words makes a question
+
 
 @dataclass
 class WhooshPlan:
@@ -35,10 +81,19 @@ class WhooshPlan:
     filters: list[wq.Query]  # source: and date: parts, which match without scoring
 
 
+def is_question(parsed: ParsedQuery) -> bool:
+    """A question mark, or an interrogative among the first words (see the module docstring)."""
+    if any(mark in parsed.text for mark in QUESTION_MARKS):
+        return True
+    return any(is_interrogative(word.normalized) for word in parsed.words[:QUESTION_OPENING])
+
+
 class _Compiler:
-    def __init__(self, reader):
+    def __init__(self, reader, question: bool = False, root: Node | None = None):
         self.reader = reader
         self.filters: list[wq.Query] = []
+        self.question = question
+        self.root = root
 
     def compile(self, node: Node) -> wq.Query | None:
         if isinstance(node, Word):
@@ -73,19 +128,35 @@ class _Compiler:
         """Plain words; +word ones (parsed as a one-child And) are required, the rest only rank."""
         required = [c for c in node.children if isinstance(c, And) and len(c.children) == 1]
         optional = tuple(c for c in self.soft_children(node) if c not in required)
+        kind = wq.Or
+        if self.question and node is self.root:
+            def kind(parts):
+                return Coordinated(parts, COORDINATION_EXPONENT)
         if not required:
-            return self.combine(optional, wq.Or)
+            return self.combine(optional, kind)
         must = self.combine(tuple(c.children[0] for c in required) + tuple(
             c for c in optional if isinstance(c, Not)), wq.And)
-        maybe = self.combine(tuple(c for c in optional if not isinstance(c, Not)), wq.Or)
+        maybe = self.combine(tuple(c for c in optional if not isinstance(c, Not)), kind)
         if must is None:  # +source:x, +date:...: the required parts were filters
             return maybe
         return wq.AndMaybe(must, maybe) if maybe is not None else must
 
     def soft_children(self, node: Soft) -> tuple[Node, ...]:
-        """Drop stopwords from plain words, unless nothing else is left."""
-        content = tuple(c for c in node.children if not (isinstance(c, Word) and c.stem is None and not c.exact))
-        return content or node.children
+        """Drop stopwords (and, in a question, its interrogatives and the answer types they ask
+        for) from plain words, unless nothing else is left."""
+        content = []
+        after_interrogative = False
+        for child in node.children:
+            plain = isinstance(child, Word) and not child.exact
+            if plain and self.question and is_interrogative(child.normalized):
+                after_interrogative = True
+                continue
+            if plain and child.stem is None:
+                continue  # a stopword; ما هو اسم still has اسم right after its interrogative
+            if not (plain and self.question and after_interrogative and is_answer_type(child.stem)):
+                content.append(child)
+            after_interrogative = False
+        return tuple(content) or node.children
 
     def combine(self, children, kind) -> wq.Query | None:
         """Join children; a Not child becomes an exclusion of the whole group."""
@@ -108,6 +179,7 @@ class _Compiler:
 
     def word(self, word: Word) -> wq.Query:
         terms = []
+        remainder = self.clitic_remainder(word)
         for field_name, weight in WEIGHTS.items():
             if word.field and not field_name.startswith(word.field):
                 continue
@@ -116,7 +188,36 @@ class _Compiler:
                 terms.append(wq.Term(field_name, word.normalized, boost=weight))
             elif word.stem is not None:
                 terms.append(wq.Term(field_name, word.stem, boost=weight))
+                if remainder is not None:
+                    terms.append(wq.Term(field_name, remainder, boost=weight * CLITIC_WEIGHT))
         return terms[0] if len(terms) == 1 else wq.Or(terms)
+
+    def proximity(self, node: Soft) -> wq.Query | None:
+        """Optional phrase clauses for each pair of neighbouring plain words, at the stem level."""
+        children = self.soft_children(node)
+        clauses = [
+            wq.Phrase("body_stem", [left.stem, right.stem], slop=PROXIMITY_SLOP,
+                      boost=PROXIMITY_WEIGHT * WEIGHTS["body_stem"])
+            for left, right in zip(children, children[1:])
+            if _plain_stemmed(left) and _plain_stemmed(right)
+        ]
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else wq.Or(clauses)
+
+    def clitic_remainder(self, word: Word) -> str | None:
+        """The stem of word without a glued ب ل ك ف, when the index holds it in more documents."""
+        text = word.normalized
+        if word.exact or word.stem is None or text[:1] not in CLITIC_LETTERS:
+            return None
+        if len(text) - 1 < MIN_CLITIC_REMAINDER:
+            return None
+        remainder = stem_or_none(text[1:])
+        if remainder is None or remainder == word.stem:
+            return None
+        if self.reader.doc_frequency("body_stem", remainder) <= self.reader.doc_frequency("body_stem", word.stem):
+            return None
+        return remainder
 
     def phrase(self, phrase: Phrase) -> wq.Query:
         alternatives = []
@@ -149,16 +250,26 @@ class _Compiler:
         return wq.Or(terms) if terms else wq.NullQuery
 
 
+def _plain_stemmed(node: Node) -> bool:
+    """A plain content word of title and body: one that proximity clauses can pair."""
+    return isinstance(node, Word) and not node.exact and node.stem is not None and node.field is None
+
+
 def to_whoosh(parsed: ParsedQuery, reader) -> WhooshPlan:
     """Compile a parsed query against an open index reader (prefix and fuzzy words need its terms)."""
-    compiler = _Compiler(reader)
+    question = is_question(parsed)
+    compiler = _Compiler(reader, question, parsed.root)
     query = compiler.compile(parsed.root)
     all_words = None
-    if isinstance(parsed.root, Soft):
+    if isinstance(parsed.root, Soft) and not question:
         children = [compiler.compile(c) for c in compiler.soft_children(parsed.root) if not isinstance(c, Not)]
         children = [c for c in children if c is not None]
         if len(children) > 1:
             all_words = wq.And(children)
+    if isinstance(parsed.root, Soft) and query is not None:
+        near = compiler.proximity(parsed.root)
+        if near is not None:
+            query = wq.AndMaybe(query, near)  # a bonus: never lets in a document the words exclude
     if query is None:
         query = wq.Every()  # only filters: every document they let through
     return WhooshPlan(query, all_words, compiler.filters)
