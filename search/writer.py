@@ -411,15 +411,46 @@ def _mini_values(values: list, fixed_size):
     return emptybytes.join(values)
 
 
+class MergeSmallest:
+    """A merge policy: the smallest segments merge into the new one until at most ``limit`` remain.
+
+    Whoosh's default (MERGE_SMALL) lets small segments pile up: after 20
+    small updates of a full build, 9 segments, and searches about a
+    quarter slower. Merging the smallest first keeps the count bounded at
+    the cost of rewriting small segments, like a binary counter: each
+    document is rewritten about log(updates) times.
+    """
+
+    def __init__(self, limit: int):
+        self.limit = limit
+
+    def __call__(self, writer, segments):
+        from whoosh.reading import SegmentReader
+
+        by_size = sorted(segments, key=lambda segment: segment.doc_count_all())
+        merged = set()
+        while len(by_size) + 1 > self.limit:  # + 1: the segment being written
+            segment = by_size.pop(0)
+            reader = SegmentReader(writer.storage, writer.schema, segment)
+            writer.add_reader(reader)
+            reader.close()
+            merged.add(id(segment))
+        return [segment for segment in segments if id(segment) not in merged]
+
+
 class BufferedSegmentWriter(SegmentWriter):
     """A SegmentWriter whose postings go to a TermPool and out through write_postings.
 
-    Takes SegmentWriter's arguments; ``limitmb`` is TermPool's memory budget.
+    Takes SegmentWriter's arguments; ``limitmb`` is TermPool's memory budget,
+    ``max_segments`` (if given) bounds the segments a commit leaves (MergeSmallest).
     """
 
-    def __init__(self, ix, min_compressed: int = MIN_COMPRESSED_BLOCK, limitmb: float = 128, **kwargs):
+    def __init__(self, ix, min_compressed: int = MIN_COMPRESSED_BLOCK, limitmb: float = 128,
+                 max_segments: int | None = None, **kwargs):
         super().__init__(ix, limitmb=limitmb, **kwargs)
         self.min_compressed = min_compressed
+        if max_segments:
+            self.mergetype = MergeSmallest(max_segments)  # commit() without a mergetype uses it
         self.fast = fast_path_possible(self)
         if self.fast:
             self.pool.cleanup()

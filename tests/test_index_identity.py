@@ -312,3 +312,36 @@ def test_snippets_match_the_plain_loop(query):
         assert matches == reference_matches(text, parsed)
         snippet = best_snippet(text, matches)
         assert snippet == best_snippet(text, reference_matches(text, parsed))
+
+
+# ----- updates ----------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_small_updates_keep_few_segments_and_the_same_postings(tmp_path):
+    """Many small updates with a bounded merge: few segments, and what a fresh build of the same files holds."""
+    from search import Index
+    from search.index import UPDATE_WRITER
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    texts = news_texts()
+    for n in range(0, 40, 2):
+        (seeds / f"a{n:02d}.txt").write_text(f"{texts[n]}\n{texts[n + 1]}", encoding="utf-8")
+    updated = Index(tmp_path / "updated")
+    updated.update(seeds, full=True)
+    for step in range(12):
+        name = f"b{step // 2:02d}.txt"  # a new file, then the same file rewritten
+        (seeds / name).write_text(f"{texts[40 + step]}\nتحديث {step}\n{texts[60 + step]}", encoding="utf-8")
+        updated.update(seeds)
+        assert updated.stats().segments <= UPDATE_WRITER["max_segments"]
+    fresh = Index(tmp_path / "fresh")
+    fresh.update(seeds, full=True)
+
+    def comparable(index: Index) -> dict:
+        """Postings, stored fields, columns; a term left only in deleted documents is no term."""
+        held = content(index.generation_dir())
+        held["postings"] = {term: entries for term, entries in held["postings"].items() if entries}
+        return {key: held[key] for key in ("postings", "stored", "columns", "documents")}
+
+    assert comparable(updated) == comparable(fresh)
