@@ -74,12 +74,13 @@ DEFAULT_SEEDS_DIR = "seeds"
 
 # Whoosh writer settings (writer.open_writer). A full build uses both cores,
 # one segment per process; an incremental update stays in one process and
-# merges the smallest segments into its own until at most max_segments
-# remain (searches slow down as segments pile up). Segments stay as separate
+# merges small segments into its own, and the smallest ones until at most
+# max_segments remain (searches slow down as segments pile up; see
+# writer.MergeSmallest). Segments stay as separate
 # files (compound=False): no copy into one file at commit, and opening them
 # is cheap.
 FULL_BUILD_WRITER = {"procs": 2, "compound": False, "limitmb": 512}
-UPDATE_WRITER = {"compound": False, "limitmb": 256, "max_segments": 4}
+UPDATE_WRITER = {"compound": False, "limitmb": 256, "max_segments": 6}
 LOCK_WAIT_SECONDS = 30.0
 LOCK_WAIT_ENV = "ARABIC_SEARCH_LOCK_WAIT"  # overrides LOCK_WAIT_SECONDS (0: do not wait)
 

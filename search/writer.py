@@ -412,25 +412,29 @@ def _mini_values(values: list, fixed_size):
 
 
 class MergeSmallest:
-    """A merge policy: the smallest segments merge into the new one until at most ``limit`` remain.
+    """A merge policy that keeps segments few without rewriting large ones on every update.
 
     Whoosh's default (MERGE_SMALL) lets small segments pile up: after 20
-    small updates of a full build, 9 segments, and searches about a
-    quarter slower. Merging the smallest first keeps the count bounded at
-    the cost of rewriting small segments, like a binary counter: each
-    document is rewritten about log(updates) times.
+    small updates of a full build, 9 segments, and searches a quarter
+    slower. Here every segment under ``small_share`` of the documents
+    merges into the new one (cheap: they are small), and then, while more
+    than ``limit`` segments would remain, the smallest do too. A segment
+    that outgrows the small share stays put until the limit calls it in.
     """
 
-    def __init__(self, limit: int):
+    def __init__(self, limit: int, small_share: float = 0.005):
         self.limit = limit
+        self.small_share = small_share
 
     def __call__(self, writer, segments):
         from whoosh.reading import SegmentReader
 
+        total = sum(segment.doc_count_all() for segment in segments)
+        small = total * self.small_share
         by_size = sorted(segments, key=lambda segment: segment.doc_count_all())
         merged = set()
-        while len(by_size) + 1 > self.limit:  # + 1: the segment being written
-            segment = by_size.pop(0)
+        while by_size and (by_size[0].doc_count_all() < small or len(by_size) + 1 > self.limit):
+            segment = by_size.pop(0)  # + 1 above: the segment being written
             reader = SegmentReader(writer.storage, writer.schema, segment)
             writer.add_reader(reader)
             reader.close()
