@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 
 from whoosh import query as wq
-from whoosh.collectors import FilterCollector, TimeLimit, TimeLimitCollector
+from whoosh.collectors import FilterCollector, TimeLimit, TimeLimitCollector, TopCollector
 
 from .query import ParsedQuery, parse_plain, parse_query
 from .results import ArticleView, Hit, SearchResults
@@ -109,7 +109,14 @@ def _collect(searcher, query, allowed: set[int], limit, deadline, sortedby=None)
     """
     if not allowed:
         return [], False  # Whoosh reads an empty allow set as "no filter"
-    collector = searcher.collector(limit=limit, sortedby=sortedby, reverse=bool(sortedby))
+    if sortedby:
+        collector = searcher.collector(limit=limit, sortedby=sortedby, reverse=True)
+    else:
+        # Exact top documents: Whoosh's block-quality skipping and matcher
+        # replacement trust per-block score bounds that do not hold for the
+        # optional proximity clauses (AndMaybe over phrase spans) and are
+        # rounded by the byte-coded field lengths; they lost ARCD answers.
+        collector = TopCollector(limit=limit, usequality=False, replace=0)
     partial = False
     if deadline is not None:
         remaining = deadline - time.monotonic()
