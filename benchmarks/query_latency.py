@@ -1,0 +1,130 @@
+"""Query latency after warm-up: ours (in process) next to stock Whoosh and SQLite FTS5, interleaved.
+
+    python benchmarks/query_latency.py               # uses build.py's indexes if present
+    python benchmarks/query_latency.py --rebuild     # builds all three first
+
+64 queries (16 of each kind) drawn from the 31,030 SaudiNewsNet articles
+with a fixed seed: single words, two words, two-word phrases and 4-letter
+prefixes, as written in the articles. Each engine returns the top 10
+with highlighted snippets:
+
+- ours: ``search.Index(INDEX).search(query, limit=10)``: both tiers,
+  facets, snippets with highlights (the library, in this process);
+- stock Whoosh: its MultifieldParser over title and body, BM25F, and
+  ``hit.highlights("body")`` for each of the 10 hits;
+- FTS5: ``MATCH`` on normalized text, ``ORDER BY rank``, ``snippet()``.
+
+One warm-up pass, then ROUNDS passes; in each pass every query runs on
+every engine, the engines' order rotating from query to query. A query's
+time is its median over the passes; the table gives, per kind, the median
+and the 95th percentile over the queries. Results go to the "latency"
+section of docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import common  # noqa: E402
+
+P95_TARGET = 0.050  # seconds, single and two-word queries
+
+
+def ensure_indexes(work: Path, rebuild: bool) -> tuple[Path, Path, Path, list]:
+    seeds = common.extract_days(common.day_zips(), work / "seeds-all")
+    articles = common.load_articles(seeds)
+    ours, stock, fts5 = work / "index-ours", work / "index-whoosh", work / "fts5.sqlite"
+    if rebuild or not ours.exists():
+        common.log("building ours")
+        common.build_ours(seeds, ours)
+    if rebuild or not stock.exists():
+        common.log("building stock Whoosh")
+        common.build_peer("whoosh", seeds, stock)
+    if rebuild or not fts5.exists():
+        common.log("building FTS5")
+        common.build_peer("fts5", seeds, fts5)
+    return ours, stock, fts5, articles
+
+
+def time_interleaved(engines, queries, rounds: int) -> dict[str, dict]:
+    """Median over rounds of each query's time on each engine (after a warm-up pass)."""
+    for engine in engines:
+        for query in queries:
+            engine.search(query)
+    samples: dict[str, dict] = {engine.name: {query: [] for query in queries} for engine in engines}
+    for round_number in range(rounds):
+        for number, query in enumerate(queries):
+            shift = (number + round_number) % len(engines)
+            for engine in engines[shift:] + engines[:shift]:
+                started = time.perf_counter()
+                engine.search(query)
+                samples[engine.name][query].append(time.perf_counter() - started)
+    return {name: {q: statistics.median(times) for q, times in per.items()} for name, per in samples.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--work", type=Path, default=common.DEFAULT_WORK, help="work folder (temp)")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the three indexes first")
+    parser.add_argument("--per-kind", type=int, default=16, help="queries of each kind")
+    parser.add_argument("--rounds", type=int, default=5, help="timed passes")
+    args = parser.parse_args()
+    ours_index, stock_index, fts5_db, articles = ensure_indexes(args.work, args.rebuild)
+    queries = common.draw_queries(articles, args.per_kind)
+    engines = [common.OursEngine(ours_index), common.StockWhooshEngine(stock_index), common.Fts5Engine(fts5_db)]
+    hits = {engine.name: sum(engine.search(q) > 0 for q in queries) for engine in engines}
+    common.log(f"{len(queries)} queries; timing {args.rounds} rounds")
+    timings = time_interleaved(engines, queries, args.rounds)
+
+    headers = ["kind"] + [f"{e.name} {stat}" for e in engines for stat in ("median ms", "p95 ms")] + ["ours / FTS5"]
+    rows = common.latency_rows(timings)
+    for row in rows:
+        kind = row[0]
+        ours = [s for q, s in timings["ours"].items() if kind == "all" or q.kind == kind]
+        fts5 = [s for q, s in timings["FTS5"].items() if kind == "all" or q.kind == kind]
+        row.append(f"{statistics.median(ours) / statistics.median(fts5):.2f}")
+    common.print_table(f"Query latency, top 10 with snippets, {len(articles)} articles", headers, rows)
+
+    ours_all = list(timings["ours"].values())
+    fts5_all = list(timings["FTS5"].values())
+    ratio = statistics.median(ours_all) / statistics.median(fts5_all)
+    targets = [
+        f"- median over all {len(queries)} queries: ours {common.ms(statistics.median(ours_all))} ms = "
+        f"**{ratio:.2f}×** FTS5's {common.ms(statistics.median(fts5_all))} ms "
+        f"(target ≤ 1.0×: {'met' if ratio <= 1.0 else 'NOT met'})",
+    ]
+    for kind in ("single", "two words"):
+        values = [s for q, s in timings["ours"].items() if q.kind == kind]
+        p95 = common.percentile(values, 0.95)
+        targets.append(f"- p95 of ours, {kind}: {common.ms(p95)} ms (target < 50 ms: "
+                       f"{'met' if p95 < P95_TARGET else 'NOT met'})")
+    targets.append("- queries with at least one hit: " + ", ".join(f"{n} {h}/{len(queries)}" for n, h in hits.items()))
+    print("\n".join(targets))
+    examples = ", ".join(f"`{q.ours()}`" for q in queries[:: max(1, len(queries) // 8)])
+    body = "\n".join([
+        "## Query latency (benchmarks/query_latency.py)",
+        "",
+        f"`python benchmarks/query_latency.py`: {len(queries)} queries drawn from the articles "
+        f"({args.per_kind} single words, two words, two-word phrases, 4-letter prefixes; e.g. {examples}), "
+        "top 10 with highlighted snippets, on the full-build indexes. One warm-up pass, then "
+        f"{args.rounds} passes with the engines interleaved query by query; a query's time is its median "
+        "over the passes. Ours is `search.Index.search` in process (both tiers, facets, snippets); "
+        "stock Whoosh uses its query parser and `hit.highlights()`; FTS5 `ORDER BY rank` and `snippet()`.",
+        "",
+        f"Measured {common.machine_line()}.",
+        "",
+        common.markdown_table(headers, rows),
+        "",
+        *targets,
+    ])
+    common.update_report("latency", body)
+
+
+if __name__ == "__main__":
+    main()
