@@ -15,6 +15,9 @@ SIMILAR_LETTERS = [set("ضظ"), set("ذزد"), set("سصث"), set("تط"), set("
 SIMILAR_COST = 0.5
 MAX_COST = 2.0
 MIN_WORD_LENGTH = 3
+# A word in this many documents or more is taken as spelt right: looking for
+# neighbours of a common word costs a scan of the vocabulary and helps nobody.
+WELL_ATTESTED = 3
 
 
 def substitution_cost(a: str, b: str) -> float:
@@ -40,6 +43,8 @@ def suggest_word(reader, word: str) -> str | None:
     if len(word) < MIN_WORD_LENGTH:
         return None
     own_frequency = reader.doc_frequency("body", word)
+    if own_frequency >= WELL_ATTESTED:
+        return None
     best = None
     for candidate in reader.terms_within("body", word, 2, prefix=1):
         candidate = candidate.decode("utf-8") if isinstance(candidate, bytes) else candidate
