@@ -96,6 +96,7 @@ class _Compiler:
         self.root = root
 
     def compile(self, node: Node) -> wq.Query | None:
+        """The Whoosh query of node; source: and date: parts go to self.filters instead (None)."""
         if isinstance(node, Word):
             return self.word(node)
         if isinstance(node, Phrase):
@@ -107,13 +108,12 @@ class _Compiler:
             return self.expanded(node.field, lambda field: self.reader.terms_within(field, node.normalized,
                                                                                     node.distance, prefix=1),
                                  node.normalized)
-        if isinstance(node, SourceFilter):
-            self.filters.append(wq.Term("source", node.source))
-            return None
-        if isinstance(node, DateRange):
-            self.filters.append(wq.DateRange("date", node.start, node.end))
+        if isinstance(node, (SourceFilter, DateRange)):
+            self.filters.append(filter_query(node))
             return None
         if isinstance(node, Not):
+            if isinstance(node.child, (SourceFilter, DateRange)):
+                return wq.Not(filter_query(node.child))  # -source:x excludes x
             child = self.compile(node.child)
             return wq.Not(child) if child is not None else None
         if isinstance(node, And):
@@ -163,7 +163,9 @@ class _Compiler:
         positive, negative = [], []
         for child in children:
             if isinstance(child, Not):
-                compiled = self.compile(child.child)
+                negated = child.child
+                compiled = filter_query(negated) if isinstance(negated, (SourceFilter, DateRange)) \
+                    else self.compile(negated)
                 if compiled is not None:
                     negative.append(compiled)
                 continue
@@ -273,3 +275,10 @@ def to_whoosh(parsed: ParsedQuery, reader) -> WhooshPlan:
     if query is None:
         query = wq.Every()  # only filters: every document they let through
     return WhooshPlan(query, all_words, compiler.filters)
+
+
+def filter_query(node: SourceFilter | DateRange) -> wq.Query:
+    """The Whoosh query of a source: or date: part, which matches without scoring."""
+    if isinstance(node, SourceFilter):
+        return wq.Term("source", node.source)
+    return wq.DateRange("date", node.start, node.end)

@@ -227,3 +227,9 @@ def test_json_contract(index):
     assert hit["highlights"] and all(isinstance(s, list) and len(s) == 2 for s in hit["highlights"])
     empty = index.search("الغواصات").to_dict()
     assert empty["hits"] == [] and empty["total"] == 0
+
+
+def test_negated_filters_exclude(index):
+    assert set(ids(index, "الوزراء -source:riyadh")) == {"cabinet", "oil"}
+    assert set(ids(index, "الوزراء NOT source:okaz")) == {"council", "oil"}
+    assert set(ids(index, "الوزراء -date:2015-08-03")) == {"cabinet", "oil"}
