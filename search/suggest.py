@@ -65,7 +65,14 @@ def suggest_correction(reader, parsed: ParsedQuery) -> str | None:
     changed = False
     corrected = []
     for word in parsed.words:
-        better = suggest_word(reader, word.normalized) if word.stem is not None else None
+        better = suggest_word(reader, word.normalized) if _unknown_stem(reader, word.stem) else None
         corrected.append(better or word.text)
         changed = changed or better is not None
     return " ".join(corrected) if changed else None
+
+
+def _unknown_stem(reader, stem: str | None) -> bool:
+    """True for a content word whose stem no document holds: منطقة is no typo when المنطقة is indexed."""
+    if stem is None:
+        return False
+    return not any(reader.doc_frequency(field, stem) for field in ("body_stem", "title_stem"))

@@ -233,3 +233,8 @@ def test_negated_filters_exclude(index):
     assert set(ids(index, "الوزراء -source:riyadh")) == {"cabinet", "oil"}
     assert set(ids(index, "الوزراء NOT source:okaz")) == {"council", "oil"}
     assert set(ids(index, "الوزراء -date:2015-08-03")) == {"cabinet", "oil"}
+
+
+def test_no_suggestion_for_a_word_whose_stem_is_indexed(index):
+    results = index.search("أوبكها")  # this form is nowhere, but its stem اوبك is
+    assert results.total == 1 and results.suggestion is None
