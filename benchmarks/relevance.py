@@ -228,10 +228,14 @@ def build_ours(seeds: Path, index_dir: Path, rebuild: bool) -> dict:
     except json.JSONDecodeError:
         raise SystemExit(f"cli.py index failed (exit {done.returncode}): {done.stderr.strip()}") from None
     stamp.write_text(fingerprint + "\n")
-    added = summary["added"] + summary["updated"]
-    log(f"  ours: {'rebuilt' if full else 'up to date'}: {added or summary['unchanged']} articles, "
-        f"{len(summary['problems'])} records skipped")
+    log(f"  ours: {'rebuilt' if full else 'updated'}: {indexed_count(summary)} articles, "
+        f"{len(summary['problems'])} records skipped (no text, or an id already taken)")
     return summary
+
+
+def indexed_count(summary: dict) -> int:
+    """Articles in the index after an update, from its JSON summary."""
+    return summary["added"] + summary["updated"] + summary["unchanged"]
 
 
 def run_ours(seeds: Path, index_dir: Path, queries: Path, run_file: Path) -> None:
@@ -266,12 +270,14 @@ def measure(name: str, shared: Path, work: Path, distractors: bool, rebuild: boo
     seeds, index_dir = folder / "seeds", folder / "index"
     queries = shared / ARCD / "queries.tsv"
     timer.run(f"{name}: prepare seeds", prepare_seeds, shared, seeds, distractors)
-    timer.run(f"{name}: ours, index", build_ours, seeds, index_dir, rebuild)
+    summary = timer.run(f"{name}: ours, index", build_ours, seeds, index_dir, rebuild)
     runs = {"ours": folder / "ours.trec", "lucene": folder / "lucene.trec"}
     timer.run(f"{name}: ours, {DEPTH} hits per query", run_ours, seeds, index_dir, queries, runs["ours"])
     docs_tsv = folder / "docs.tsv"
     count = timer.run(f"{name}: lucene, write docs.tsv", write_lucene_docs, seeds, docs_tsv)
     log(f"  lucene: {count} documents")
+    if count != indexed_count(summary):
+        raise SystemExit(f"{name}: Lucene got {count} documents, our index {indexed_count(summary)}")
     timer.run(f"{name}: lucene, index + {DEPTH} hits per query", run_lucene, shared, docs_tsv, queries,
               runs["lucene"])
     return runs
