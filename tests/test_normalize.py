@@ -6,7 +6,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from conftest import ARABIC_MIX
+from conftest import ARABIC_MIX, FORMAT_CHARS
 from search.normalize import normalize, normalize_text
 
 
@@ -67,19 +67,7 @@ def test_strips_tatweel():
 
 @pytest.mark.parametrize(
     "char",
-    [
-        "\u200c",  # ZERO WIDTH NON-JOINER
-        "\u200d",  # ZERO WIDTH JOINER
-        "\u200e",  # LEFT-TO-RIGHT MARK
-        "\u200f",  # RIGHT-TO-LEFT MARK
-        "\u061c",  # ARABIC LETTER MARK
-        "\u202b",  # RIGHT-TO-LEFT EMBEDDING
-        "\u202c",  # POP DIRECTIONAL FORMATTING
-        "\u2067",  # RIGHT-TO-LEFT ISOLATE
-        "\u2069",  # POP DIRECTIONAL ISOLATE
-        "\ufeff",  # ZERO WIDTH NO-BREAK SPACE (BOM)
-        "\u00ad",  # SOFT HYPHEN
-    ],
+    FORMAT_CHARS,
     ids=lambda c: f"U+{ord(c):04X}",
 )
 def test_strips_format_characters(char):
