@@ -528,21 +528,19 @@ class Fts5Engine:
 
 
 def time_engines(engines: list, queries: list[BenchQuery], rounds: int = 1) -> dict[str, dict[BenchQuery, float]]:
-    """Each query on every engine, engines in rotating order, after one warm-up pass; best of rounds."""
+    """Each query on every engine, engines in rotating order, after one warm-up pass; median over rounds."""
     for engine in engines:
         for query in queries:
             engine.search(query)
-    timings: dict[str, dict[BenchQuery, float]] = {engine.name: {} for engine in engines}
+    samples: dict[str, dict[BenchQuery, list[float]]] = {e.name: {q: [] for q in queries} for e in engines}
     for round_number in range(rounds):
         for number, query in enumerate(queries):
             shift = (number + round_number) % len(engines)
             for engine in engines[shift:] + engines[:shift]:
                 started = time.perf_counter()
                 engine.search(query)
-                seconds = time.perf_counter() - started
-                best = timings[engine.name].get(query)
-                timings[engine.name][query] = seconds if best is None else min(best, seconds)
-    return timings
+                samples[engine.name][query].append(time.perf_counter() - started)
+    return {name: {q: statistics.median(times) for q, times in per.items()} for name, per in samples.items()}
 
 
 def latency_rows(timings: dict[str, dict[BenchQuery, float]], kinds=KINDS) -> list[list]:

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -52,22 +51,6 @@ def ensure_indexes(work: Path, rebuild: bool) -> tuple[Path, Path, Path, list]:
     return ours, stock, fts5, articles
 
 
-def time_interleaved(engines, queries, rounds: int) -> dict[str, dict]:
-    """Median over rounds of each query's time on each engine (after a warm-up pass)."""
-    for engine in engines:
-        for query in queries:
-            engine.search(query)
-    samples: dict[str, dict] = {engine.name: {query: [] for query in queries} for engine in engines}
-    for round_number in range(rounds):
-        for number, query in enumerate(queries):
-            shift = (number + round_number) % len(engines)
-            for engine in engines[shift:] + engines[:shift]:
-                started = time.perf_counter()
-                engine.search(query)
-                samples[engine.name][query].append(time.perf_counter() - started)
-    return {name: {q: statistics.median(times) for q, times in per.items()} for name, per in samples.items()}
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--work", type=Path, default=common.DEFAULT_WORK, help="work folder (temp)")
@@ -80,7 +63,7 @@ def main() -> None:
     engines = [common.OursEngine(ours_index), common.StockWhooshEngine(stock_index), common.Fts5Engine(fts5_db)]
     hits = {engine.name: sum(engine.search(q) > 0 for q in queries) for engine in engines}
     common.log(f"{len(queries)} queries; timing {args.rounds} rounds")
-    timings = time_interleaved(engines, queries, args.rounds)
+    timings = common.time_engines(engines, queries, rounds=args.rounds)
 
     headers = ["kind"] + [f"{e.name} {stat}" for e in engines for stat in ("median ms", "p95 ms")] + ["ours / FTS5"]
     rows = common.latency_rows(timings)
