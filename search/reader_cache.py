@@ -22,6 +22,8 @@ from pathlib import Path
 
 from whoosh.searching import Searcher
 
+from .postings import IndexArrays
+
 TOC_FILE = re.compile(r"_(.+)_(\d+)\.toc")
 
 
@@ -43,6 +45,13 @@ class OpenedIndex:
         self.key = key
         self.ix = ix
         self.reader = ix.reader()
+        self._arrays: IndexArrays | None = None
+
+    def arrays(self) -> IndexArrays:
+        """The reader's decoded postings and columns (postings.py), made on first use."""
+        if self._arrays is None:
+            self._arrays = IndexArrays(self.reader)
+        return self._arrays
 
     def searcher(self, **kwargs) -> Searcher:
         """A Searcher on the shared reader; closing it leaves the reader open."""

@@ -7,9 +7,9 @@ BM25 with a coordination factor instead (why: whoosh_query.py). Within a
 tier, BM25 over both analysis levels (scoring.LuceneBM25) orders the
 documents.
 
-Counts and facets come from the set of matching document numbers, read
-once without scoring; the tiers and filters restrict the scored search
-to a set too.
+The query is scored over whole posting lists at once (evaluate.py):
+one pass gives every matching document with its score, from which the
+total, the tiers, the source counts and the top documents are taken.
 """
 
 from __future__ import annotations
@@ -18,9 +18,11 @@ import datetime as dt
 import time
 from dataclasses import dataclass
 
+import numpy as np
 from whoosh import query as wq
-from whoosh.collectors import FilterCollector, TimeLimit, TimeLimitCollector, TopCollector
+from whoosh.collectors import FilterCollector, TimeLimit, TimeLimitCollector
 
+from .evaluate import Evaluator
 from .query import ParsedQuery, parse_plain, parse_query
 from .results import ArticleView, Hit, SearchResults
 from .scoring import LuceneBM25
@@ -53,14 +55,14 @@ class SearchOptions:
     plain: bool = False  # ignore the query syntax: every word is a plain word
 
 
-def run_search(ix, text: str, options: SearchOptions) -> SearchResults:
-    """Search an open Whoosh index; raises QueryError for a malformed query."""
+def run_search(opened, text: str, options: SearchOptions) -> SearchResults:
+    """Search an open index (reader_cache.OpenedIndex); raises QueryError for a malformed query."""
     started = time.perf_counter()
     parsed = parse_plain(text) if options.plain else parse_query(text)
     limit = max(1, min(options.limit, MAX_LIMIT))
     page = max(1, options.page)
     wanted = limit * page
-    with ix.searcher(weighting=SCORING) as searcher:
+    with opened.searcher(weighting=SCORING) as searcher:
         plan = to_whoosh(parsed, searcher.reader())
         filters = list(plan.filters)
         if options.source:
@@ -69,87 +71,82 @@ def run_search(ix, text: str, options: SearchOptions) -> SearchResults:
             filters.append(wq.DateRange("date", options.since, options.until))
         deadline = time.monotonic() + options.time_limit if options.time_limit else None
 
-        matching = _docs(searcher, plan.query)
+        evaluator = Evaluator(opened.arrays(), searcher, SCORING)
+        found = evaluator.matches(plan.query)
+        matching = found.mask
         if filters:
-            matching &= _docs(searcher, wq.And(filters))
-        total = len(matching)
-        partial = False
+            matching = matching & evaluator.matches(wq.And(filters)).mask
+        total = int(np.count_nonzero(matching))
+        # Ranking here is one pass over arrays: time runs out only if it was spent before.
+        partial = deadline is not None and time.monotonic() >= deadline
         if options.sort == "date":
-            ranked, partial = _collect(searcher, plan.query, matching, wanted, deadline, sortedby="date")
+            ranked, partial = _collect_by_date(searcher, plan.query, matching, wanted, deadline)
         elif plan.all_words is not None:
-            complete = matching & _docs(searcher, plan.all_words)
-            ranked, partial = _collect(searcher, plan.query, complete, wanted, deadline)
-            if len(ranked) < wanted and not partial:
-                more, partial = _collect(searcher, plan.query, matching - complete, wanted - len(ranked), deadline)
-                ranked += more
+            complete = matching & evaluator.matches(plan.all_words).mask
+            ranked = top_documents(found.scores, complete, wanted)
+            if len(ranked) < wanted:
+                ranked += top_documents(found.scores, matching & ~complete, wanted - len(ranked))
         else:
-            ranked, partial = _collect(searcher, plan.query, matching, wanted, deadline)
+            ranked = top_documents(found.scores, matching, wanted)
 
-        facets = _source_facets(searcher, matching)
+        facets = _source_facets(opened.arrays(), matching)
+        reader = searcher.reader()
         hits = [
-            _make_hit(rank, fields, score, parsed)
-            for rank, (fields, score) in enumerate(ranked[(page - 1) * limit: wanted], (page - 1) * limit + 1)
+            _make_hit(rank, reader.stored_fields(docnum), score, parsed)
+            for rank, (docnum, score) in enumerate(ranked[(page - 1) * limit: wanted], (page - 1) * limit + 1)
         ]
-        suggestion = suggest_correction(searcher.reader(), parsed) if total < FEW_HITS else None
+        suggestion = suggest_correction(reader, parsed) if total < FEW_HITS else None
     return SearchResults(text, total, hits, page, limit, suggestion, facets,
                          round(time.perf_counter() - started, 4), partial)
 
 
-def _docs(searcher, query) -> set[int]:
-    """The numbers of the documents query matches, without scoring."""
-    return set(searcher.docs_for_query(query))
+def top_documents(scores: np.ndarray, allowed: np.ndarray, limit: int) -> list[tuple[int, float]]:
+    """The ``limit`` best (document number, score) among allowed: score descending, then number ascending.
+
+    The order of Whoosh's TopCollector, so equal scores keep index order.
+    """
+    candidates = np.flatnonzero(allowed)
+    if len(candidates) > limit:
+        candidate_scores = scores[candidates]
+        threshold = np.partition(candidate_scores, len(candidates) - limit)[len(candidates) - limit]
+        above = candidates[candidate_scores > threshold]
+        tied = candidates[candidate_scores == threshold][: limit - len(above)]
+        candidates = np.concatenate([above, tied])
+    order = np.lexsort((candidates, -scores[candidates]))
+    return [(int(docnum), float(scores[docnum])) for docnum in candidates[order]]
 
 
-def _collect(searcher, query, allowed: set[int], limit, deadline, sortedby=None):
-    """The top documents among allowed as (stored fields, score), and whether time ran out.
+def _collect_by_date(searcher, query, allowed: np.ndarray, limit, deadline):
+    """The newest documents among allowed as (document number, score), and whether time ran out.
 
     allowed is passed to Whoosh as a set: given a query as a filter, Whoosh
     builds a bit set whose truth test walks all its bytes for every
     candidate document, quadratic on a large index.
     """
-    if not allowed:
+    allowed_set = set(np.flatnonzero(allowed).tolist())
+    if not allowed_set:
         return [], False  # Whoosh reads an empty allow set as "no filter"
-    if sortedby:
-        collector = searcher.collector(limit=limit, sortedby=sortedby, reverse=True)
-    else:
-        # Exact top documents: Whoosh's block-quality skipping and matcher
-        # replacement trust per-block score bounds that do not hold for the
-        # optional proximity clauses (AndMaybe over phrase spans) and are
-        # rounded by the byte-coded field lengths; they lost ARCD answers.
-        collector = TopCollector(limit=limit, usequality=False, replace=0)
+    collector = searcher.collector(limit=limit, sortedby="date", reverse=True)
     partial = False
     if deadline is not None:
         remaining = deadline - time.monotonic()
         partial = remaining <= 0  # spent before ranking began: rank for a moment, say it is partial
         collector = TimeLimitCollector(collector, max(0.001, remaining), use_alarm=False)
     # Outermost: TimeLimitCollector would otherwise bypass the filtering loop.
-    collector = FilterCollector(collector, allow=allowed)
+    collector = FilterCollector(collector, allow=allowed_set)
     try:
         searcher.search_with_collector(query, collector)
     except TimeLimit:
         partial = True
-    ranked = [(hit.fields(), hit.score or 0.0) for hit in collector.results()]
-    return ranked, partial
+    return [(hit.docnum, hit.score or 0.0) for hit in collector.results()], partial
 
 
-def _source_facets(searcher, docs: set[int]) -> dict[str, int]:
-    """Matching documents per source, most first, read from each segment's source column.
-
-    Segment by segment: Whoosh's multi-segment column reader misplaces the
-    documents of a segment that has no source column.
-    """
-    counts: dict[str, int] = {}
-    for segment, offset in searcher.reader().leaf_readers():
-        if not segment.has_column("source"):
-            continue
-        sources = segment.column_reader("source")
-        end = offset + segment.doc_count_all()
-        for docnum in docs:
-            if offset <= docnum < end:
-                name = sources[docnum - offset]
-                if name:
-                    counts[name] = counts.get(name, 0) + 1
-    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+def _source_facets(arrays, matching: np.ndarray) -> dict[str, int]:
+    """Matching documents per source, most first."""
+    codes, names = arrays.sources()
+    counts = np.bincount(codes[matching & (codes >= 0)], minlength=len(names))
+    found = {names[code]: int(count) for code, count in enumerate(counts) if count}
+    return dict(sorted(found.items(), key=lambda item: (-item[1], item[0])))
 
 
 def _make_hit(rank: int, fields: dict, score: float, parsed: ParsedQuery) -> Hit:

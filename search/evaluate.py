@@ -1,0 +1,284 @@
+"""Score a compiled Whoosh query over whole posting lists at once, with numpy.
+
+Whoosh evaluates a query by walking a tree of matchers document by
+document in Python. This module computes the same thing column-wise: a
+query node becomes ``Matches``, a mask of the documents it matches and
+their scores, over every document number of the index. Term scores are
+Lucene's BM25 exactly as scoring.LuceneBM25Scorer computes them (same
+formula, same operand order, the same byte-coded field lengths, idf and
+average length), and each compound node combines its children as its
+Whoosh matcher does (sums for Or/And, the first child's score for AndNot,
+a bonus for AndMaybe, the coordination factor for Coordinated, span
+checks on positions for phrases). Sums may add the same numbers in
+another order than Whoosh's matcher tree, so scores can differ in the
+last bit; tests/test_evaluate.py compares both on real queries.
+
+A node type without a rule here is handed to Whoosh's own matcher, so
+any query still runs, only slower.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.query.spans import Span, SpanNear2, bisect_spans
+
+from .postings import IndexArrays
+from .scoring import Coordinated, LuceneBM25, lucene_idf
+
+
+@dataclass(frozen=True)
+class Matches:
+    """The documents a query matches (mask) and their scores (0 elsewhere), by document number."""
+
+    mask: np.ndarray
+    scores: np.ndarray
+
+    def count(self) -> int:
+        return int(np.count_nonzero(self.mask))
+
+
+class Evaluator:
+    """Evaluates Whoosh queries against one open reader's arrays; memoises nodes within one search."""
+
+    def __init__(self, arrays: IndexArrays, searcher, scoring: LuceneBM25):
+        self.arrays = arrays
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.scoring = scoring
+        self.size = arrays.doc_count
+        self._memo: dict[wq.Query, Matches] = {}
+
+    def matches(self, query: wq.Query) -> Matches:
+        """The documents query matches and their scores, as Whoosh would score them."""
+        cached = self._memo.get(query)
+        if cached is None:
+            cached = self._memo[query] = self._evaluate(query)
+        return cached
+
+    def _nothing(self) -> Matches:
+        return Matches(np.zeros(self.size, dtype=bool), np.zeros(self.size))
+
+    def _evaluate(self, query: wq.Query) -> Matches:
+        kind = type(query)
+        if kind is wq.Term:
+            return self._term(query)
+        if kind is Coordinated:
+            return self._coordinated(query)
+        if kind is wq.Or:
+            return self._or(query)
+        if kind is wq.And:
+            return self._and(query)
+        if kind is wq.AndMaybe:
+            return self._and_maybe(query)
+        if kind is wq.AndNot:
+            return self._and_not(query)
+        if kind is wq.Phrase:
+            return self._phrase(query)
+        if kind is SpanNear2 and all(type(q) is wq.Term for q in query.qs):
+            return self._near(query)
+        if kind is wq.Every and query.fieldname is None:
+            return self._every(query)
+        if query is wq.NullQuery or kind is type(wq.NullQuery):
+            return self._nothing()
+        return self._with_whoosh(query)
+
+    # ----- leaves ---------------------------------------------------------
+
+    def _term(self, query: wq.Term) -> Matches:
+        fieldname, text = query.fieldname, query.text
+        result = self._nothing()
+        postings = self.arrays.term(fieldname, text)
+        if not len(postings.ids):
+            return result
+        scores = self._term_scores(fieldname, text, postings)
+        if query.boost != 1.0:
+            scores = scores * query.boost  # Whoosh's WrappingMatcher around the term
+        result.mask[postings.ids] = True
+        result.scores[postings.ids] = scores
+        return result
+
+    def _term_scores(self, fieldname: str, text: str, postings) -> np.ndarray:
+        """BM25 of each posting, as LuceneBM25Scorer._score computes it (WeightScorer when unscorable)."""
+        field = self.reader.schema[fieldname]
+        if not field.scorable:
+            return postings.weights
+        tf = postings.weights
+        length = self.arrays.lengths(fieldname)[postings.ids]
+        idf = lucene_idf(self.reader.doc_count_all(), postings.doc_frequency)
+        average_length = self.reader.field_length(fieldname) / (self.reader.doc_count_all() or 1) or 1
+        b = self.scoring.field_b.get(fieldname, self.scoring.B)
+        k1 = self.scoring.K1
+        return idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / average_length))
+
+    def _every(self, query: wq.Every) -> Matches:
+        """Every live document, each scored its boost (Whoosh's ListMatcher of all documents)."""
+        live = self.arrays.live()
+        return Matches(live.copy(), np.where(live, float(query.boost), 0.0))
+
+    # ----- compounds ------------------------------------------------------
+
+    def _parts(self, query) -> list[Matches]:
+        return [self.matches(q) for q in query.subqueries]
+
+    def _boosted(self, query, result: Matches) -> Matches:
+        """A compound's boost multiplies its score, except for one child (Whoosh returns that child's matcher)."""
+        if query.boost == 1.0 or len(query.subqueries) == 1:
+            return result
+        return Matches(result.mask, result.scores * query.boost)
+
+    def _or(self, query: wq.Or) -> Matches:
+        parts = self._parts(query)
+        if not parts:
+            return self._nothing()
+        mask = np.logical_or.reduce([p.mask for p in parts])
+        scores = np.add.reduce([p.scores for p in parts])
+        return self._boosted(query, Matches(mask, scores))
+
+    def _and(self, query: wq.And) -> Matches:
+        parts = self._parts(query)
+        if not parts:
+            return self._nothing()
+        mask = np.logical_and.reduce([p.mask for p in parts])
+        scores = np.where(mask, np.add.reduce([p.scores for p in parts]), 0.0)
+        return self._boosted(query, Matches(mask, scores))
+
+    def _coordinated(self, query: Coordinated) -> Matches:
+        """Sum of the parts times (parts matched / parts) ** exponent (scoring.CoordinationMatcher)."""
+        parts = self._parts(query)
+        if not parts:
+            return self._nothing()
+        matched = np.add.reduce([p.mask.astype(np.int64) for p in parts])
+        mask = matched > 0
+        share = matched / len(query.subqueries)
+        scores = np.add.reduce([p.scores for p in parts]) * query.boost * share ** query.exponent
+        return Matches(mask, np.where(mask, scores, 0.0))
+
+    def _and_maybe(self, query: wq.AndMaybe) -> Matches:
+        required, optional = self.matches(query.a), self.matches(query.b)
+        bonus = np.where(optional.mask & required.mask, optional.scores, 0.0)
+        return Matches(required.mask, np.where(required.mask, required.scores + bonus, 0.0))
+
+    def _and_not(self, query: wq.AndNot) -> Matches:
+        kept, excluded = self.matches(query.a), self.matches(query.b)
+        mask = kept.mask & ~excluded.mask
+        return Matches(mask, np.where(mask, kept.scores, 0.0))
+
+    # ----- positions --------------------------------------------------------
+
+    def _phrase(self, query: wq.Phrase) -> Matches:
+        """Whoosh's Phrase: an ordered SpanNear2 of its words' terms, mindist 1, times its boost."""
+        terms = [wq.Term(query.fieldname, word) for word in query.words]
+        found = self._spans(terms, query.slop, ordered=True, mindist=1)
+        if query.boost != 1.0:
+            found = Matches(found.mask, found.scores * query.boost)
+        return found
+
+    def _near(self, query: SpanNear2) -> Matches:
+        return self._spans(query.qs, query.slop, query.ordered, query.mindist)
+
+    def _spans(self, terms: list[wq.Term], slop: int, ordered: bool, mindist: int) -> Matches:
+        """Documents holding every term within the span rule, scored as the sum of the terms' scores."""
+        parts = [self.matches(term) for term in terms]
+        result = self._nothing()
+        if not parts:
+            return result
+        candidates = np.flatnonzero(np.logical_and.reduce([p.mask for p in parts]))
+        if not len(candidates):
+            return result
+        if len(terms) == 2 and mindist == 1:
+            keep = self._pairs_within(terms, candidates, slop, ordered)
+        else:
+            per_term = [self._positions_in(term, candidates) for term in terms]
+            keep = np.fromiter(
+                (spans_match([positions[i] for positions in per_term], slop, ordered, mindist)
+                 for i in range(len(candidates))),
+                dtype=bool, count=len(candidates))
+        chosen = candidates[keep]
+        result.mask[chosen] = True
+        result.scores[chosen] = np.add.reduce([p.scores[chosen] for p in parts])
+        return result
+
+    def _pairs_within(self, terms: list[wq.Term], docs: np.ndarray, slop: int, ordered: bool) -> np.ndarray:
+        """For each of docs: does the second term stand 1..slop positions after the first (or before, unordered)?
+
+        What spans_match decides for two one-position spans with mindist 1,
+        for all documents at once: positions become keys doc * 2**32 + position,
+        and each key of the first term looks up the nearest key of the second.
+        """
+        first_docs, first_keys = self._position_keys(terms[0], docs)
+        _, second_keys = self._position_keys(terms[1], docs)
+        found = np.zeros(len(first_keys), dtype=bool)
+        if len(second_keys):
+            after = np.searchsorted(second_keys, first_keys, side="right")  # the first key > a
+            has_after = after < len(second_keys)
+            gap = second_keys[np.minimum(after, len(second_keys) - 1)] - first_keys
+            found = has_after & (gap >= 1) & (gap <= slop)
+            if not ordered:
+                before = np.searchsorted(second_keys, first_keys, side="left") - 1  # the last key < a
+                has_before = before >= 0
+                gap = first_keys - second_keys[np.maximum(before, 0)]
+                found |= has_before & (gap >= 1) & (gap <= slop)
+        keep = np.zeros(len(docs), dtype=bool)
+        keep[np.searchsorted(docs, first_docs[found])] = True
+        return keep
+
+    def _position_keys(self, term: wq.Term, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The term's positions in docs (all of which hold it) as (doc, doc * 2**32 + position), sorted."""
+        postings = self.arrays.term(term.fieldname, term.text)
+        positions = self.arrays.positions(term.fieldname, term.text)
+        where = np.searchsorted(postings.ids, docs)
+        starts, ends = positions.starts[where], positions.starts[where + 1]
+        counts = ends - starts
+        owner = np.repeat(docs, counts)
+        # Index of each wanted position in flat: its posting's start plus its rank inside the posting.
+        first_of_run = np.repeat(np.cumsum(counts) - counts, counts)
+        index = np.repeat(starts, counts) + (np.arange(counts.sum()) - first_of_run)
+        return owner, (owner << 32) + positions.flat[index]
+
+    def _positions_in(self, term: wq.Term, docs: np.ndarray) -> list[list[int]]:
+        """The positions of term in each of docs (all of which hold it)."""
+        postings = self.arrays.term(term.fieldname, term.text)
+        positions = self.arrays.positions(term.fieldname, term.text)
+        return [positions.of(i) for i in np.searchsorted(postings.ids, docs).tolist()]
+
+    # ----- anything else ------------------------------------------------------
+
+    def _with_whoosh(self, query: wq.Query) -> Matches:
+        """Run Whoosh's own matcher over every segment (for node types without a rule above)."""
+        result = self._nothing()
+        context = self.searcher.context()
+        for subsearcher, offset in self.searcher.leaf_searchers():
+            matcher = query.matcher(subsearcher, context)
+            while matcher.is_active():
+                docnum = offset + matcher.id()
+                result.mask[docnum] = True
+                result.scores[docnum] = matcher.score()
+                matcher.next()
+        return result
+
+
+def spans_match(position_lists: list[list[int]], slop: int, ordered: bool, mindist: int) -> bool:
+    """Whether SpanNear2Matcher._get_spans finds a span for these per-term positions (its loop, as is)."""
+    aspans = [Span(p) for p in position_lists[0]]
+    i = 1
+    while i < len(position_lists) and aspans:
+        bspans = [Span(p) for p in position_lists[i]]
+        spans = set()
+        for aspan in aspans:
+            start = aspan.start if ordered else max(0, aspan.start - slop)
+            j = bisect_spans(bspans, start)
+            while j < len(bspans):
+                bspan = bspans[j]
+                j += 1
+                if bspan.end < aspan.start - slop or (ordered and aspan.start > bspan.start):
+                    continue
+                if bspan.start > aspan.end + slop:
+                    break
+                if mindist <= aspan.distance_to(bspan) <= slop:
+                    spans.add(aspan.to(bspan))
+        aspans = sorted(spans)
+        i += 1
+    return i == len(position_lists) and bool(aspans)

@@ -1,0 +1,270 @@
+"""An open index's posting lists and per-document columns as numpy arrays, decoded once.
+
+Whoosh's matchers walk postings one document at a time in Python, about
+a microsecond a posting and more through every Union or Intersection
+above it: most of a search went there. Scoring whole posting lists with
+numpy (evaluate.py) needs them as arrays. ``IndexArrays`` decodes a
+term's W3 blocks (the layout writer.py writes: a magic header, then per
+block its length, a pickled info tuple and the pickled, maybe
+zlib-compressed (delta ids, weights, values) tuple) across all segments
+into global document numbers, and keeps the decoded lists of the terms
+searched most recently, up to a memory budget: a term's list is decoded
+once per opened reader, not once per search. Field lengths, the source
+column and the live-document mask are read once per reader.
+
+Everything here belongs to one open reader (reader_cache.OpenedIndex):
+an update opens a new reader and so starts with fresh arrays.
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+import threading
+import zlib
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.util.numeric import byte_to_length
+
+HEADER_MAGIC = b"W3Bl"  # WHOOSH3_HEADER_MAGIC: the start of a term's postings
+DEFAULT_BUDGET_MB = 256  # decoded postings kept per open reader (ids, weights and positions)
+_LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class TermArrays:
+    """One term's postings over the whole index: sorted global doc numbers and their weights (frequencies)."""
+
+    ids: np.ndarray  # int64, ascending, live documents only
+    weights: np.ndarray  # float64, the W3 block's 32-bit weights widened as Whoosh does
+    doc_frequency: int  # as reader.doc_frequency() counts it: deleted documents included
+
+    @property
+    def nbytes(self) -> int:
+        return self.ids.nbytes + self.weights.nbytes
+
+
+@dataclass(frozen=True)
+class TermPositions:
+    """The positions of each posting of a term: those of posting i are ``flat[starts[i]:starts[i + 1]]``."""
+
+    flat: np.ndarray  # int64
+    starts: np.ndarray  # int64, one more than there are postings
+
+    @property
+    def nbytes(self) -> int:
+        return self.flat.nbytes + self.starts.nbytes
+
+    def of(self, posting: int) -> list[int]:
+        return self.flat[self.starts[posting]:self.starts[posting + 1]].tolist()
+
+
+_NO_IDS = np.zeros(0, dtype=np.int64)
+EMPTY = TermArrays(_NO_IDS, np.zeros(0, dtype=np.float64), 0)
+
+
+class IndexArrays:
+    """Decoded postings, field lengths and columns of one open Whoosh reader (see the module docstring)."""
+
+    def __init__(self, reader, budget_mb: float = DEFAULT_BUDGET_MB):
+        self.reader = reader
+        self.schema = reader.schema
+        self.doc_count = reader.doc_count_all()
+        self.segments = list(reader.leaf_readers())  # (SegmentReader, first global doc number)
+        self.budget = budget_mb * 1024 * 1024
+        self._lock = threading.Lock()
+        self._terms: OrderedDict[tuple[str, str], TermArrays] = OrderedDict()
+        self._positions: OrderedDict[tuple[str, str], tuple] = OrderedDict()
+        self._held = 0
+        self._lengths: dict[str, np.ndarray] = {}
+        self._sources: tuple[np.ndarray, list[str]] | None = None
+        self._live: np.ndarray | None = None
+
+    # ----- documents ----------------------------------------------------
+
+    def live(self) -> np.ndarray:
+        """True for each document number that is not deleted."""
+        if self._live is None:
+            live = np.ones(self.doc_count, dtype=bool)
+            for segment, offset in self.segments:
+                if segment.has_deletions():
+                    deleted = np.fromiter(segment.deleted_docs_set, dtype=np.int64)
+                    live[deleted + offset] = False
+            self._live = live
+        return self._live
+
+    def lengths(self, fieldname: str) -> np.ndarray:
+        """Each document's length of a field, as Whoosh's scorers see it (byte-coded, 1 when absent)."""
+        lengths = self._lengths.get(fieldname)
+        if lengths is None:
+            coded = np.zeros(self.doc_count, dtype=np.uint8)
+            column = _lenfield(fieldname)  # W3's byte-coded length column of a field
+            for segment, offset in self.segments:
+                perdoc = segment._perdoc  # the segment's W3PerDocReader
+                if perdoc.has_column(column):
+                    values = list(perdoc.column_reader(column, LENGTHS_COLUMN))
+                    coded[offset:offset + len(values)] = values
+            lengths = _LENGTH_OF_BYTE[coded]
+            lengths[coded == 0] = 1.0  # doc_field_length(..., default=1) for a document without the field
+            self._lengths[fieldname] = lengths
+        return lengths
+
+    def sources(self) -> tuple[np.ndarray, list[str]]:
+        """Per document the number of its source in the returned list of names (-1: none)."""
+        if self._sources is None:
+            codes = np.full(self.doc_count, -1, dtype=np.int32)
+            names: list[str] = []
+            number: dict[str, int] = {}
+            for segment, offset in self.segments:
+                if not segment.has_column("source"):
+                    continue
+                for docnum, name in enumerate(segment.column_reader("source")):
+                    if name:
+                        code = number.get(name)
+                        if code is None:
+                            code = number[name] = len(names)
+                            names.append(name)
+                        codes[offset + docnum] = code
+            self._sources = (codes, names)
+        return self._sources
+
+    # ----- postings -----------------------------------------------------
+
+    def term(self, fieldname: str, text: str) -> TermArrays:
+        """The term's postings over every segment, deleted documents left out."""
+        key = (fieldname, text)
+        with self._lock:
+            cached = self._terms.get(key)
+            if cached is not None:
+                self._terms.move_to_end(key)
+                return cached
+        ids, weights, _, doc_frequency = self._decode(fieldname, text, with_values=False)
+        arrays = TermArrays(ids, weights, doc_frequency) if doc_frequency else EMPTY
+        self._keep(self._terms, key, arrays)
+        return arrays
+
+    def positions(self, fieldname: str, text: str) -> TermPositions:
+        """The positions of each posting of term(fieldname, text), in the same order."""
+        key = (fieldname, text)
+        with self._lock:
+            cached = self._positions.get(key)
+            if cached is not None:
+                self._positions.move_to_end(key)
+                return cached
+        _, _, values, _ = self._decode(fieldname, text, with_values=True)
+        positions = decode_positions(values)
+        self._keep(self._positions, key, positions)
+        return positions
+
+    def _keep(self, cache: OrderedDict, key, value) -> None:
+        """Cache value; past the budget, drop the least recently used entries of the larger cache."""
+        with self._lock:
+            if key in cache:
+                return
+            cache[key] = value
+            self._held += value.nbytes
+            while self._held > self.budget and (self._terms or self._positions):
+                larger = self._terms if len(self._terms) >= len(self._positions) else self._positions
+                _, dropped = larger.popitem(last=False)
+                self._held -= dropped.nbytes
+
+    def _decode(self, fieldname: str, text: str, with_values: bool):
+        """Global ids, weights and (optionally) values of one term, segment by segment."""
+        nothing = (EMPTY.ids, EMPTY.weights, (), 0)
+        field = self.schema[fieldname] if fieldname in self.schema else None
+        if field is None:
+            return nothing
+        try:
+            btext = field.to_bytes(text)
+        except ValueError:
+            return nothing
+        id_parts, weight_parts, values = [], [], []
+        doc_frequency = 0
+        live = self.live()
+        for segment, offset in self.segments:
+            if (fieldname, btext) not in segment:
+                continue
+            info = segment.term_info(fieldname, btext)
+            doc_frequency += info.doc_frequency()
+            if info.is_inlined():
+                ids, weights, block_values = info.inlined_postings()
+                ids = np.asarray(ids, dtype=np.int64)
+                weights = np.asarray(weights, dtype=np.float32).astype(np.float64)
+                block_values = list(block_values)
+            else:
+                offset_in_file, length = info.extent()
+                if isinstance(length, tuple):  # W3TermInfo.from_bytes leaves the unpacked 1-tuple
+                    length = length[0]
+                raw = segment._terms._postfile.get(offset_in_file, length)  # W3TermsReader's postings file
+                ids, weights, block_values = decode_blocks(raw, with_values)
+            ids = ids + offset
+            keep = live[ids]
+            if not keep.all():
+                ids, weights = ids[keep], weights[keep]
+                if with_values:
+                    block_values = [v for v, k in zip(block_values, keep) if k]
+            id_parts.append(ids)
+            weight_parts.append(weights)
+            values.extend(block_values)
+        if not id_parts:
+            return nothing
+        ids = np.concatenate(id_parts) if len(id_parts) > 1 else id_parts[0]
+        weights = np.concatenate(weight_parts) if len(weight_parts) > 1 else weight_parts[0]
+        return ids, weights, values, doc_frequency
+
+
+def decode_blocks(raw: bytes, with_values: bool) -> tuple[np.ndarray, np.ndarray, list]:
+    """Segment-local ids, weights and values of a term's W3 posting blocks (raw: magic onwards)."""
+    if raw[:4] != HEADER_MAGIC:
+        raise ValueError(f"not a W3 postings header: {raw[:4]!r}")
+    ids_parts, weight_parts, values = [], [], []
+    position = 4
+    while True:
+        length = int.from_bytes(raw[position:position + 4], "big", signed=True)
+        last = length < 0
+        length = abs(length)
+        stream = io.BytesIO(raw[position + 4:position + 4 + length])
+        count, _, _, compression, _, _ = pickle.load(stream)
+        data = stream.read()
+        if compression:
+            data = zlib.decompress(data)
+        deltas, weights, block_values = pickle.loads(data)
+        ids_parts.append(np.cumsum(np.asarray(deltas, dtype=np.int64)))
+        if weights is None:
+            weight_parts.append(np.ones(count, dtype=np.float64))
+        elif isinstance(weights, float):
+            weight_parts.append(np.full(count, np.float32(weights), dtype=np.float64))
+        else:
+            weight_parts.append(np.asarray(weights, dtype=np.float32).astype(np.float64))
+        if with_values:
+            values.extend(block_values)
+        position += 4 + length
+        if last:
+            break
+    # A block's deltas start from 0: its first delta is its first id.
+    ids = np.concatenate(ids_parts) if len(ids_parts) > 1 else ids_parts[0]
+    weights = np.concatenate(weight_parts) if len(weight_parts) > 1 else weight_parts[0]
+    return ids, weights, values
+
+
+def decode_positions(values: list[bytes]) -> TermPositions:
+    """Flatten Whoosh Positions values (a 4-byte count, then the pickled list of position deltas)."""
+    deltas: list[int] = []
+    counts = np.zeros(len(values), dtype=np.int64)
+    for number, value in enumerate(values):
+        posting_deltas = pickle.loads(value[4:])
+        deltas.extend(posting_deltas)
+        counts[number] = len(posting_deltas)
+    starts = np.zeros(len(values) + 1, dtype=np.int64)
+    np.cumsum(counts, out=starts[1:])
+    running = np.cumsum(np.asarray(deltas, dtype=np.int64))
+    # Each posting's deltas start from 0: subtract the running total before its first delta.
+    before = np.zeros(len(values), dtype=np.int64)
+    has_any = counts > 0
+    first = starts[:-1][has_any]
+    before[has_any] = running[first] - np.asarray(deltas, dtype=np.int64)[first]
+    flat = running - np.repeat(before, counts)
+    return TermPositions(flat, starts)

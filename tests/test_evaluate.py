@@ -1,0 +1,183 @@
+"""The array evaluator (search/evaluate.py) against Whoosh's own matchers, on real news.
+
+The index is built from SaudiNewsNet day files, then updated (an added
+file, a rewritten one) so that it has several segments and deleted
+documents. For every query the evaluator must match exactly the documents
+Whoosh matches, with the same scores (up to the last bits of a sum added
+in another order), and a search must rank as Whoosh's collector would.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from search import Index
+from search.analyze import stem_or_none
+from search.evaluate import Evaluator, spans_match
+from search.normalize import normalize_text
+from search.postings import IndexArrays, decode_positions
+from search.query import parse_query
+from search.searching import SCORING, top_documents
+from search.whoosh_query import to_whoosh
+
+REPO = Path(__file__).resolve().parent.parent
+DAYS = REPO.parent / "shared" / "corpora" / "saudinewsnet" / "dataset"
+
+QUERIES = [
+    "مدرسة", "الرياض", "السعودية", "وزارة الصحة", "خادم الحرمين", "ولي العهد الأمير", '"مجلس الوزراء"',
+    '"خادم الحرمين الشريفين"', '"وزير الصحة"~3', "الهلال النصر", "مدرس*", "سعو*", "السعوديه~", "=المدرسة",
+    "title:داعش", "title:الرياض body:الهلال", "-الهلال النصر", "النصر -الهلال", "الرياض أو جدة",
+    "(الرياض أو جدة) وأيضا أمطار", "+أمطار الرياض", "من هو", "متى تأسست وزارة الصحة؟",
+    "ما هي عاصمة السعودية", "بمرض", "لاستضافة البطولة", "source:okaz الرياض", "-source:okaz الرياض",
+    "date:2015-07-21..2015-07-22 الرياض", "الرياض NEAR/3 أمطار", "كلمةغيرموجودةابدا",
+    "ألوان جديدة", '"ألوان جديدة"', "٢٠١٥", "2015",
+]
+
+
+def _day_json(name: str, target: Path) -> Path:
+    with zipfile.ZipFile(DAYS / name) as archive:
+        member = archive.namelist()[0]
+        target.write_bytes(archive.read(member))
+    return target
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory) -> Index:
+    """Two days, then a third added and the first rewritten with half its articles: segments and deletions."""
+    if not (DAYS / "2015-07-21.zip").is_file():
+        pytest.skip("../shared/corpora/saudinewsnet is absent")
+    folder = tmp_path_factory.mktemp("evaluate")
+    seeds = folder / "seeds"
+    seeds.mkdir()
+    first = _day_json("2015-07-21.zip", seeds / "a.json")
+    _day_json("2015-07-22.zip", seeds / "b.json")
+    index = Index(folder / "index")
+    index.update(seeds, full=True)
+    _day_json("2015-07-23.zip", seeds / "c.json")
+    records = json.loads(first.read_text(encoding="utf-8"))
+    first.write_text(json.dumps(records[::2], ensure_ascii=False), encoding="utf-8")
+    index.update(seeds)
+    return index
+
+
+def whoosh_matches(searcher, query) -> dict[int, float]:
+    """Every document Whoosh's collector finds for query, with its score."""
+    return {hit.docnum: hit.score for hit in searcher.search(query, limit=None)}
+
+
+def test_the_fixture_has_segments_and_deletions(index):
+    opened = index._readers.opened()
+    segments = list(opened.reader.leaf_readers())
+    assert len(segments) > 1
+    assert any(segment.has_deletions() for segment, _ in segments)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text", QUERIES)
+def test_matches_and_scores_equal_whooshs(index, text):
+    opened = index._readers.opened()
+    with opened.searcher(weighting=SCORING) as searcher:
+        plan = to_whoosh(parse_query(text), searcher.reader())
+        evaluator = Evaluator(opened.arrays(), searcher, SCORING)
+        for query in [plan.query] + ([plan.all_words] if plan.all_words is not None else []) + plan.filters:
+            expected = whoosh_matches(searcher, query)
+            found = evaluator.matches(query)
+            assert set(np.flatnonzero(found.mask).tolist()) == set(expected), query
+            for docnum, score in expected.items():
+                assert found.scores[docnum] == pytest.approx(score, rel=1e-12, abs=1e-12), (query, docnum)
+
+
+@pytest.mark.slow
+def test_some_queries_match_many_documents_and_some_none(index):
+    """The comparisons above are not vacuous: frequent words, phrases and misses are all there."""
+    opened = index._readers.opened()
+    with opened.searcher(weighting=SCORING) as searcher:
+        evaluator = Evaluator(opened.arrays(), searcher, SCORING)
+
+        def count(text: str) -> int:
+            return evaluator.matches(to_whoosh(parse_query(text), searcher.reader()).query).count()
+
+        assert count("الرياض") > 500
+        assert 0 < count('"خادم الحرمين الشريفين"') < count("خادم الحرمين الشريفين")
+        assert count("كلمةغيرموجودةابدا") == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text", ["الرياض", "وزارة الصحة", "خادم الحرمين", "متى تأسست وزارة الصحة؟", "مدرس*"])
+def test_search_ranks_as_whooshs_collector(index, text):
+    """Top 20 of Index.search: Whoosh's order by score, complete matches of keywords first."""
+    results = index.search(text, limit=20)
+    opened = index._readers.opened()
+    with opened.searcher(weighting=SCORING) as searcher:
+        plan = to_whoosh(parse_query(text), searcher.reader())
+        scores = whoosh_matches(searcher, plan.query)
+        complete = set(whoosh_matches(searcher, plan.all_words)) if plan.all_words is not None else set(scores)
+        expected = sorted(scores, key=lambda d: (d not in complete, -scores[d], d))[:20]
+        expected_ids = [searcher.stored_fields(d)["id"] for d in expected]
+    assert results.total == len(scores)
+    assert [hit.score for hit in results.hits] == pytest.approx([scores[d] for d in expected], rel=1e-12)
+    tied = {expected_ids[i] for i in range(len(expected)) for j in range(len(expected))
+            if i != j and abs(scores[expected[i]] - scores[expected[j]]) <= 1e-9 * scores[expected[i]]}
+    assert [h.id for h in results.hits if h.id not in tied] == [i for i in expected_ids if i not in tied]
+
+
+def test_top_documents_orders_by_score_then_document_number():
+    scores = np.array([0.5, 2.0, 1.0, 2.0, 0.0, 1.0, 3.0])
+    allowed = np.array([True, True, True, True, False, True, False])
+    assert top_documents(scores, allowed, 3) == [(1, 2.0), (3, 2.0), (2, 1.0)]
+    assert top_documents(scores, allowed, 4) == [(1, 2.0), (3, 2.0), (2, 1.0), (5, 1.0)]
+    assert top_documents(scores, allowed, 10) == [(1, 2.0), (3, 2.0), (2, 1.0), (5, 1.0), (0, 0.5)]
+    assert top_documents(scores, np.zeros(7, dtype=bool), 3) == []
+
+
+def test_positions_decode_as_whoosh_encodes_them():
+    from whoosh.formats import Positions
+
+    lists = [[0], [3, 7, 8], [], [12], [1, 100, 1000]]
+    encoded = [Positions().encode(positions) for positions in lists if positions]
+    decoded = decode_positions(encoded)
+    assert [decoded.of(i) for i in range(len(encoded))] == [p for p in lists if p]
+
+
+@pytest.mark.parametrize(("positions", "slop", "ordered", "expected"), [
+    ([[3], [4]], 1, True, True),  # adjacent, in order
+    ([[4], [3]], 1, True, False),  # adjacent, reversed
+    ([[4], [3]], 1, False, True),  # reversed, unordered
+    ([[3], [3]], 1, False, False),  # the same position is distance 0
+    ([[3], [6]], 2, True, False),  # three apart, slop 2
+    ([[3], [5], [6]], 2, True, True),  # three words within the slop
+    ([[3, 20], [21], [22]], 1, True, True),
+])
+def test_spans_match_follows_whooshs_span_rule(positions, slop, ordered, expected):
+    assert spans_match(positions, slop, ordered, mindist=1) is expected
+
+
+def test_cache_budget_drops_the_least_recently_used_terms(index):
+    opened = index._readers.opened()
+    arrays = IndexArrays(opened.reader, budget_mb=0.02)  # about 20 kB
+    stems = [stem_or_none(normalize_text(word)) for word in ["الرياض", "جدة", "السعودية", "وزير", "أمير", "مدرسة", "ملك", "الصحة"]]
+    sizes = [arrays.term("body_stem", stem).nbytes for stem in stems]
+    assert sum(sizes) > arrays.budget > max(sizes)  # not all fit, each does
+    assert 0 < arrays._held <= arrays.budget
+    assert ("body_stem", stems[-1]) in arrays._terms
+    assert ("body_stem", stems[0]) not in arrays._terms
+
+
+def test_a_new_reader_sees_new_documents(tmp_path):
+    """Arrays belong to one reader: after an update the next search decodes the new postings."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "a.txt").write_text("مدرسة جديدة في الرياض", encoding="utf-8")
+    index = Index(tmp_path / "index")
+    index.update(seeds)
+    assert index.search("مدرسة").total == 1
+    (seeds / "b.txt").write_text("افتتاح مدرسة ثانية", encoding="utf-8")
+    index.update(seeds)
+    assert index.search("مدرسة").total == 2
+    shutil.rmtree(seeds)
