@@ -1,9 +1,9 @@
 """Score a compiled Whoosh query over whole posting lists at once, with numpy.
 
 Whoosh evaluates a query by walking a tree of matchers document by
-document in Python. This module computes the same thing column-wise: a
-query node becomes ``Matches``, a mask of the documents it matches and
-their scores, over every document number of the index. Term scores are
+document in Python. This module computes the same thing list-wise: a
+query node becomes ``Matches``, the ascending numbers of the documents
+it matches and their scores, combined with numpy. Term scores are
 Lucene's BM25 exactly as scoring.LuceneBM25Scorer computes them (same
 formula, same operand order, the same byte-coded field lengths, idf and
 average length), and each compound node combines its children as its
@@ -31,13 +31,16 @@ from .scoring import Coordinated, LuceneBM25, lucene_idf
 
 @dataclass(frozen=True)
 class Matches:
-    """The documents a query matches (mask) and their scores (0 elsewhere), by document number."""
+    """The documents a query matches, ascending, and their scores (aligned)."""
 
-    mask: np.ndarray
-    scores: np.ndarray
+    ids: np.ndarray  # int64
+    scores: np.ndarray  # float64
 
     def count(self) -> int:
-        return int(np.count_nonzero(self.mask))
+        return len(self.ids)
+
+
+NOTHING = Matches(np.zeros(0, dtype=np.int64), np.zeros(0))
 
 
 class Evaluator:
@@ -57,9 +60,6 @@ class Evaluator:
         if cached is None:
             cached = self._memo[query] = self._evaluate(query)
         return cached
-
-    def _nothing(self) -> Matches:
-        return Matches(np.zeros(self.size, dtype=bool), np.zeros(self.size))
 
     def _evaluate(self, query: wq.Query) -> Matches:
         kind = type(query)
@@ -82,25 +82,21 @@ class Evaluator:
         if kind is wq.Every and query.fieldname is None:
             return self._every(query)
         if query is wq.NullQuery or kind is type(wq.NullQuery):
-            return self._nothing()
+            return NOTHING
         return self._with_whoosh(query)
 
     # ----- leaves ---------------------------------------------------------
 
     def _term(self, query: wq.Term) -> Matches:
-        fieldname, text = query.fieldname, query.text
-        result = self._nothing()
-        postings = self.arrays.term(fieldname, text)
+        postings = self.arrays.term(query.fieldname, query.text)
         if not len(postings.ids):
-            return result
-        scores = self._term_scores(fieldname, text, postings)
+            return NOTHING
+        scores = self._term_scores(query.fieldname, postings)
         if query.boost != 1.0:
             scores = scores * query.boost  # Whoosh's WrappingMatcher around the term
-        result.mask[postings.ids] = True
-        result.scores[postings.ids] = scores
-        return result
+        return Matches(postings.ids, scores)
 
-    def _term_scores(self, fieldname: str, text: str, postings) -> np.ndarray:
+    def _term_scores(self, fieldname: str, postings) -> np.ndarray:
         """BM25 of each posting, as LuceneBM25Scorer._score computes it (WeightScorer when unscorable)."""
         field = self.reader.schema[fieldname]
         if not field.scorable:
@@ -115,8 +111,8 @@ class Evaluator:
 
     def _every(self, query: wq.Every) -> Matches:
         """Every live document, each scored its boost (Whoosh's ListMatcher of all documents)."""
-        live = self.arrays.live()
-        return Matches(live.copy(), np.where(live, float(query.boost), 0.0))
+        ids = np.flatnonzero(self.arrays.live())
+        return Matches(ids, np.full(len(ids), float(query.boost)))
 
     # ----- compounds ------------------------------------------------------
 
@@ -127,44 +123,53 @@ class Evaluator:
         """A compound's boost multiplies its score, except for one child (Whoosh returns that child's matcher)."""
         if query.boost == 1.0 or len(query.subqueries) == 1:
             return result
-        return Matches(result.mask, result.scores * query.boost)
+        return Matches(result.ids, result.scores * query.boost)
+
+    def _union(self, parts: list[Matches]) -> tuple[Matches, np.ndarray]:
+        """Documents in any part, with the sum of the parts' scores and how many parts hold each."""
+        parts = [p for p in parts if len(p.ids)]
+        if not parts:
+            return NOTHING, np.zeros(0, dtype=np.int64)
+        if len(parts) == 1:
+            return parts[0], np.ones(len(parts[0].ids), dtype=np.int64)
+        totals = np.zeros(self.size)
+        counts = np.zeros(self.size, dtype=np.int32)
+        for part in parts:  # a part's ids are distinct, so += adds each score once
+            totals[part.ids] += part.scores
+            counts[part.ids] += 1
+        ids = np.flatnonzero(counts > 0)  # on a bool array: several times faster than on int32
+        return Matches(ids, totals[ids]), counts[ids]
 
     def _or(self, query: wq.Or) -> Matches:
-        parts = self._parts(query)
-        if not parts:
-            return self._nothing()
-        mask = np.logical_or.reduce([p.mask for p in parts])
-        scores = np.add.reduce([p.scores for p in parts])
-        return self._boosted(query, Matches(mask, scores))
+        union, _ = self._union(self._parts(query))
+        return self._boosted(query, union)
 
     def _and(self, query: wq.And) -> Matches:
         parts = self._parts(query)
         if not parts:
-            return self._nothing()
-        mask = np.logical_and.reduce([p.mask for p in parts])
-        scores = np.where(mask, np.add.reduce([p.scores for p in parts]), 0.0)
-        return self._boosted(query, Matches(mask, scores))
+            return NOTHING
+        union, counts = self._union(parts)
+        every = counts == len(parts)
+        return self._boosted(query, Matches(union.ids[every], union.scores[every]))
 
     def _coordinated(self, query: Coordinated) -> Matches:
         """Sum of the parts times (parts matched / parts) ** exponent (scoring.CoordinationMatcher)."""
-        parts = self._parts(query)
-        if not parts:
-            return self._nothing()
-        matched = np.add.reduce([p.mask.astype(np.int64) for p in parts])
-        mask = matched > 0
-        share = matched / len(query.subqueries)
-        scores = np.add.reduce([p.scores for p in parts]) * query.boost * share ** query.exponent
-        return Matches(mask, np.where(mask, scores, 0.0))
+        union, counts = self._union(self._parts(query))
+        share = counts / len(query.subqueries)
+        return Matches(union.ids, union.scores * query.boost * share ** query.exponent)
 
     def _and_maybe(self, query: wq.AndMaybe) -> Matches:
         required, optional = self.matches(query.a), self.matches(query.b)
-        bonus = np.where(optional.mask & required.mask, optional.scores, 0.0)
-        return Matches(required.mask, np.where(required.mask, required.scores + bonus, 0.0))
+        if not len(optional.ids):
+            return required
+        at, found = _lookup(optional.ids, required.ids)
+        bonus = np.where(found, optional.scores[at], 0.0)
+        return Matches(required.ids, np.where(found, required.scores + bonus, required.scores))
 
     def _and_not(self, query: wq.AndNot) -> Matches:
         kept, excluded = self.matches(query.a), self.matches(query.b)
-        mask = kept.mask & ~excluded.mask
-        return Matches(mask, np.where(mask, kept.scores, 0.0))
+        _, found = _lookup(excluded.ids, kept.ids)
+        return Matches(kept.ids[~found], kept.scores[~found])
 
     # ----- positions --------------------------------------------------------
 
@@ -173,7 +178,7 @@ class Evaluator:
         terms = [wq.Term(query.fieldname, word) for word in query.words]
         found = self._spans(terms, query.slop, ordered=True, mindist=1)
         if query.boost != 1.0:
-            found = Matches(found.mask, found.scores * query.boost)
+            found = Matches(found.ids, found.scores * query.boost)
         return found
 
     def _near(self, query: SpanNear2) -> Matches:
@@ -181,13 +186,10 @@ class Evaluator:
 
     def _spans(self, terms: list[wq.Term], slop: int, ordered: bool, mindist: int) -> Matches:
         """Documents holding every term within the span rule, scored as the sum of the terms' scores."""
-        parts = [self.matches(term) for term in terms]
-        result = self._nothing()
-        if not parts:
-            return result
-        candidates = np.flatnonzero(np.logical_and.reduce([p.mask for p in parts]))
+        every = self._and_of(terms)
+        candidates = every.ids
         if not len(candidates):
-            return result
+            return NOTHING
         if len(terms) == 2 and mindist == 1:
             keep = self._pairs_within(terms, candidates, slop, ordered)
         else:
@@ -196,10 +198,13 @@ class Evaluator:
                 (spans_match([positions[i] for positions in per_term], slop, ordered, mindist)
                  for i in range(len(candidates))),
                 dtype=bool, count=len(candidates))
-        chosen = candidates[keep]
-        result.mask[chosen] = True
-        result.scores[chosen] = np.add.reduce([p.scores[chosen] for p in parts])
-        return result
+        return Matches(candidates[keep], every.scores[keep])
+
+    def _and_of(self, terms: list[wq.Term]) -> Matches:
+        """Documents holding every term, scored by the sum of the terms' scores (Whoosh's intersection)."""
+        union, counts = self._union([self.matches(term) for term in terms])
+        every = counts == len(terms)
+        return Matches(union.ids[every], union.scores[every])
 
     def _pairs_within(self, terms: list[wq.Term], docs: np.ndarray, slop: int, ordered: bool) -> np.ndarray:
         """For each of docs: does the second term stand 1..slop positions after the first (or before, unordered)?
@@ -248,16 +253,23 @@ class Evaluator:
 
     def _with_whoosh(self, query: wq.Query) -> Matches:
         """Run Whoosh's own matcher over every segment (for node types without a rule above)."""
-        result = self._nothing()
+        ids, scores = [], []
         context = self.searcher.context()
         for subsearcher, offset in self.searcher.leaf_searchers():
             matcher = query.matcher(subsearcher, context)
             while matcher.is_active():
-                docnum = offset + matcher.id()
-                result.mask[docnum] = True
-                result.scores[docnum] = matcher.score()
+                ids.append(offset + matcher.id())
+                scores.append(matcher.score())
                 matcher.next()
-        return result
+        return Matches(np.asarray(ids, dtype=np.int64), np.asarray(scores, dtype=np.float64))
+
+
+def _lookup(haystack: np.ndarray, needles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each needle, its index in the sorted haystack and whether it is there."""
+    if not len(haystack):
+        return np.zeros(len(needles), dtype=np.int64), np.zeros(len(needles), dtype=bool)
+    at = np.minimum(np.searchsorted(haystack, needles), len(haystack) - 1)
+    return at, haystack[at] == needles
 
 
 def spans_match(position_lists: list[list[int]], slop: int, ordered: bool, mindist: int) -> bool:

@@ -22,7 +22,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.collectors import FilterCollector, TimeLimit, TimeLimitCollector
 
-from .evaluate import Evaluator
+from .evaluate import Evaluator, Matches
 from .query import ParsedQuery, parse_plain, parse_query
 from .results import ArticleView, Hit, SearchResults
 from .scoring import LuceneBM25
@@ -73,23 +73,22 @@ def run_search(opened, text: str, options: SearchOptions) -> SearchResults:
 
         evaluator = Evaluator(opened.arrays(), searcher, SCORING)
         found = evaluator.matches(plan.query)
-        matching = found.mask
         if filters:
-            matching = matching & evaluator.matches(wq.And(filters)).mask
-        total = int(np.count_nonzero(matching))
+            found = restrict(found, evaluator.matches(wq.And(filters)).ids)
+        total = found.count()
         # Ranking here is one pass over arrays: time runs out only if it was spent before.
         partial = deadline is not None and time.monotonic() >= deadline
         if options.sort == "date":
-            ranked, partial = _collect_by_date(searcher, plan.query, matching, wanted, deadline)
+            ranked, partial = _collect_by_date(searcher, plan.query, found.ids, wanted, deadline)
         elif plan.all_words is not None:
-            complete = matching & evaluator.matches(plan.all_words).mask
-            ranked = top_documents(found.scores, complete, wanted)
+            complete = restrict(found, evaluator.matches(plan.all_words).ids)
+            ranked = top_documents(complete, wanted)
             if len(ranked) < wanted:
-                ranked += top_documents(found.scores, matching & ~complete, wanted - len(ranked))
+                ranked += top_documents(exclude(found, complete.ids), wanted - len(ranked))
         else:
-            ranked = top_documents(found.scores, matching, wanted)
+            ranked = top_documents(found, wanted)
 
-        facets = _source_facets(opened.arrays(), matching)
+        facets = _source_facets(opened.arrays(), found.ids)
         reader = searcher.reader()
         hits = [
             _make_hit(rank, reader.stored_fields(docnum), score, parsed)
@@ -100,20 +99,32 @@ def run_search(opened, text: str, options: SearchOptions) -> SearchResults:
                          round(time.perf_counter() - started, 4), partial)
 
 
-def top_documents(scores: np.ndarray, allowed: np.ndarray, limit: int) -> list[tuple[int, float]]:
-    """The ``limit`` best (document number, score) among allowed: score descending, then number ascending.
+def restrict(matches: Matches, allowed: np.ndarray) -> Matches:
+    """The matches whose documents are in allowed (ascending document numbers)."""
+    keep = np.isin(matches.ids, allowed, assume_unique=True)
+    return Matches(matches.ids[keep], matches.scores[keep])
+
+
+def exclude(matches: Matches, excluded: np.ndarray) -> Matches:
+    """The matches whose documents are not in excluded."""
+    keep = ~np.isin(matches.ids, excluded, assume_unique=True)
+    return Matches(matches.ids[keep], matches.scores[keep])
+
+
+def top_documents(matches: Matches, limit: int) -> list[tuple[int, float]]:
+    """The ``limit`` best (document number, score): score descending, then number ascending.
 
     The order of Whoosh's TopCollector, so equal scores keep index order.
     """
-    candidates = np.flatnonzero(allowed)
-    if len(candidates) > limit:
-        candidate_scores = scores[candidates]
-        threshold = np.partition(candidate_scores, len(candidates) - limit)[len(candidates) - limit]
-        above = candidates[candidate_scores > threshold]
-        tied = candidates[candidate_scores == threshold][: limit - len(above)]
-        candidates = np.concatenate([above, tied])
-    order = np.lexsort((candidates, -scores[candidates]))
-    return [(int(docnum), float(scores[docnum])) for docnum in candidates[order]]
+    ids, scores = matches.ids, matches.scores
+    if len(ids) > limit:
+        threshold = np.partition(scores, len(ids) - limit)[len(ids) - limit]
+        above = scores > threshold
+        tied = np.flatnonzero(scores == threshold)[: limit - int(np.count_nonzero(above))]
+        chosen = np.concatenate([np.flatnonzero(above), tied])
+        ids, scores = ids[chosen], scores[chosen]
+    order = np.lexsort((ids, -scores))
+    return [(int(docnum), float(score)) for docnum, score in zip(ids[order], scores[order])]
 
 
 def _collect_by_date(searcher, query, allowed: np.ndarray, limit, deadline):
@@ -123,7 +134,7 @@ def _collect_by_date(searcher, query, allowed: np.ndarray, limit, deadline):
     builds a bit set whose truth test walks all its bytes for every
     candidate document, quadratic on a large index.
     """
-    allowed_set = set(np.flatnonzero(allowed).tolist())
+    allowed_set = set(allowed.tolist())
     if not allowed_set:
         return [], False  # Whoosh reads an empty allow set as "no filter"
     collector = searcher.collector(limit=limit, sortedby="date", reverse=True)
@@ -141,10 +152,11 @@ def _collect_by_date(searcher, query, allowed: np.ndarray, limit, deadline):
     return [(hit.docnum, hit.score or 0.0) for hit in collector.results()], partial
 
 
-def _source_facets(arrays, matching: np.ndarray) -> dict[str, int]:
+def _source_facets(arrays, ids: np.ndarray) -> dict[str, int]:
     """Matching documents per source, most first."""
     codes, names = arrays.sources()
-    counts = np.bincount(codes[matching & (codes >= 0)], minlength=len(names))
+    matched = codes[ids]
+    counts = np.bincount(matched[matched >= 0], minlength=len(names))
     found = {names[code]: int(count) for code, count in enumerate(counts) if count}
     return dict(sorted(found.items(), key=lambda item: (-item[1], item[0])))
 
