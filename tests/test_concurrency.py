@@ -23,6 +23,7 @@ import pytest
 
 from search import Index
 from search.index import GENERATION, MARKER
+from search.reader_cache import OpenedIndex
 from search.searching import SearchOptions, run_search
 
 REPO = Path(__file__).resolve().parents[1]
@@ -292,7 +293,7 @@ def test_searches_during_updates_always_answer_from_a_committed_state(work):
 
 def test_a_searcher_that_opened_the_previous_generation_keeps_working(work):
     index = Index(work / "index")
-    opened = index.open_whoosh()
+    opened = OpenedIndex(("previous", 0), index.open_whoosh())  # a reader open on it, as a search keeps one
     searcher = opened.searcher()
     try:
         assert run_index(work, "--full").returncode == 0  # the generation opened above becomes "previous"
