@@ -45,17 +45,18 @@ def latest_toc(gen_dir: Path) -> int:
 class OpenedIndex:
     """A Whoosh index with one open reader; ``searcher()`` as Whoosh's, sharing that reader."""
 
-    def __init__(self, key: tuple[str, int], ix):
+    def __init__(self, key: tuple[str, int], ix, shared_arrays=None):
         self.key = key
         self.ix = ix
         self.reader = ix.reader()
         self.stamp: tuple | None = None  # ReaderCache's stats of CURRENT and the folder when last checked
+        self._shared_arrays = shared_arrays  # (this) -> the IndexArrays of this generation, shared by threads
         self._arrays: IndexArrays | None = None
 
     def arrays(self) -> IndexArrays:
-        """The reader's decoded postings and columns (postings.py), made on first use."""
+        """This generation's decoded postings, columns and documents (postings.py), made on first use."""
         if self._arrays is None:
-            self._arrays = IndexArrays(self.reader)
+            self._arrays = self._shared_arrays(self) if self._shared_arrays else IndexArrays(self.ix.reader())
         return self._arrays
 
     def searcher(self, **kwargs) -> Searcher:
@@ -69,6 +70,23 @@ class ReaderCache:
     def __init__(self, index):
         self.index = index  # a search.index.Index: generation_dir() and open_whoosh()
         self.local = threading.local()
+        self._arrays_lock = threading.Lock()
+        self._arrays: tuple[tuple[str, int], IndexArrays] | None = None  # the latest generation's, for all threads
+
+    def arrays(self, opened: OpenedIndex) -> IndexArrays:
+        """The IndexArrays of opened's generation, one for all threads (over a reader of its own)."""
+        with self._arrays_lock:
+            if self._arrays is None or self._arrays[0] != opened.key:
+                self._arrays = (opened.key, IndexArrays(opened.ix.reader()))
+            return self._arrays[1]
+
+    def drop_caches(self) -> None:
+        """Forget the decoded postings and documents; the next search decodes what it needs again."""
+        with self._arrays_lock:
+            self._arrays = None
+        opened = getattr(self.local, "opened", None)
+        if opened is not None:
+            opened._arrays = None
 
     def opened(self) -> OpenedIndex:
         """The live index, its reader open; reopened when CURRENT or the live TOC changed."""
@@ -80,7 +98,7 @@ class ReaderCache:
         key = (gen_dir.name, latest_toc(gen_dir))
         if cached is None or cached.key != key:
             ix = self.index.open_whoosh()
-            cached = OpenedIndex((Path(ix.storage.folder).name, ix.latest_generation()), ix)
+            cached = OpenedIndex((Path(ix.storage.folder).name, ix.latest_generation()), ix, self.arrays)
             self.local.opened = cached
         cached.stamp = stamp if cached.key == key else None
         return cached

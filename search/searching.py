@@ -91,7 +91,7 @@ def run_search(opened, text: str, options: SearchOptions) -> SearchResults:
         facets = _source_facets(opened.arrays(), found.ids)
         reader = searcher.reader()
         hits = [
-            _make_hit(rank, reader.stored_fields(docnum), score, parsed)
+            _make_hit(rank, opened.arrays().stored_fields(docnum), score, parsed)
             for rank, (docnum, score) in enumerate(ranked[(page - 1) * limit: wanted], (page - 1) * limit + 1)
         ]
         suggestion = suggest_correction(reader, parsed) if total < FEW_HITS else None

@@ -72,3 +72,29 @@ def test_each_thread_has_its_own_reader(folders):
     thread.join()
     assert theirs[0] is not mine
     assert theirs[0].key == mine.key
+
+
+def test_threads_share_one_set_of_decoded_arrays_per_generation(folders):
+    seeds, index = folders
+    assert ids(index, "مدرسة") == ["a.txt"]
+    mine = index._readers.opened().arrays()
+    theirs = []
+    thread = threading.Thread(target=lambda: theirs.append(index._readers.opened().arrays()))
+    thread.start()
+    thread.join()
+    assert theirs[0] is mine
+    write(seeds, "c.txt", "قافلة", "وصلت قافلة المساعدات إلى المدينة.")
+    Index(index.path).update(seeds)
+    assert ids(index, "قافلة") == ["c.txt"]
+    assert index._readers.opened().arrays() is not mine
+
+
+def test_dropped_caches_are_decoded_again_with_the_same_results(folders):
+    _, index = folders
+    before = index.search("مدرسة")
+    arrays = index._readers.opened().arrays()
+    assert arrays._terms and arrays._documents  # the search decoded postings and a document
+    index._readers.drop_caches()
+    assert index._readers.opened().arrays() is not arrays
+    again = index.search("مدرسة")
+    assert [(h.id, h.score, h.snippet) for h in again.hits] == [(h.id, h.score, h.snippet) for h in before.hits]
