@@ -229,6 +229,13 @@ class Index:
         options = SearchOptions(limit, page, since, until, source, sort, time_limit, plain)
         return run_search(self._readers.opened(), query, options)
 
+    def drop_caches(self) -> None:
+        """Forget the posting lists and documents searches decoded (up to ~256 MB a generation).
+
+        The next search decodes what it needs again, with the same results.
+        """
+        self._readers.drop_caches()
+
     def article(self, article_id: str, query: str | None = None) -> ArticleView | None:
         """One whole article, highlighted for an optional query, or None when no such id."""
         with self.open_whoosh().searcher() as searcher:
