@@ -230,7 +230,7 @@ class Index:
         return run_search(self._readers.opened(), query, options)
 
     def drop_caches(self) -> None:
-        """Forget the posting lists and documents searches decoded (up to ~256 MB a generation).
+        """Forget the posting lists and documents searches decoded (up to ~256 MB of postings).
 
         The next search decodes what it needs again, with the same results.
         """

@@ -184,6 +184,14 @@ class IndexArrays:
             self._keep(self._positions, key, positions)
             return positions
 
+    def forget(self) -> None:
+        """Drop the decoded postings and documents (not the columns, read once per generation)."""
+        with self._lock:
+            self._terms.clear()
+            self._positions.clear()
+            self._documents.clear()
+            self._held = 0
+
     def _keep(self, cache: OrderedDict, key, value) -> None:
         """Cache value; past the budget, drop the least recently used entries of the larger cache."""
         cache[key] = value

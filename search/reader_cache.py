@@ -83,10 +83,8 @@ class ReaderCache:
     def drop_caches(self) -> None:
         """Forget the decoded postings and documents; the next search decodes what it needs again."""
         with self._arrays_lock:
-            self._arrays = None
-        opened = getattr(self.local, "opened", None)
-        if opened is not None:
-            opened._arrays = None
+            if self._arrays is not None:
+                self._arrays[1].forget()
 
     def opened(self) -> OpenedIndex:
         """The live index, its reader open; reopened when CURRENT or the live TOC changed."""
