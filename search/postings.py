@@ -37,6 +37,8 @@ from whoosh.util.numeric import byte_to_length
 HEADER_MAGIC = b"W3Bl"  # WHOOSH3_HEADER_MAGIC: the start of a term's postings
 DEFAULT_BUDGET_MB = 256  # decoded postings kept per generation (ids, weights and positions)
 DOCUMENTS_KEPT = 2048  # stored fields kept unpickled: a few hundred pages of hits
+LOOKUPS_KEPT = 65536  # memoised document frequencies and prefix expansions
+MAX_EXPANSION_KEPT = 4096  # terms kept of one prefix expansion (queries use far fewer)
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 
 
@@ -83,6 +85,7 @@ class IndexArrays:
         self.budget = budget_mb * 1024 * 1024
         self._lock = threading.RLock()  # one thread at a time reads the files and changes the caches
         self._documents: OrderedDict[int, dict] = OrderedDict()
+        self._lookups: dict[tuple, object] = {}
         self._terms: OrderedDict[tuple[str, str], TermArrays] = OrderedDict()
         self._positions: OrderedDict[tuple[str, str], tuple] = OrderedDict()
         self._held = 0
@@ -156,6 +159,33 @@ class IndexArrays:
                 self._documents.move_to_end(docnum)
             return fields
 
+    # ----- term lookups (what whoosh_query asks a reader) ----------------
+
+    def doc_frequency(self, fieldname: str, text: str) -> int:
+        """reader.doc_frequency, memoised: each query word asks it for its clitic remainder."""
+        return self._lookup(("df", fieldname, text), lambda: self.reader.doc_frequency(fieldname, text))
+
+    def expand_prefix(self, fieldname: str, prefix: str) -> tuple[bytes, ...]:
+        """The first MAX_EXPANSION_KEPT index terms starting with prefix, memoised (a merge over segments)."""
+        def expand():
+            terms = self.reader.expand_prefix(fieldname, prefix)
+            return tuple(term for term, _ in zip(terms, range(MAX_EXPANSION_KEPT)))
+        return self._lookup(("prefix", fieldname, prefix), expand)
+
+    def terms_within(self, fieldname: str, text: str, maxdist: int, prefix: int = 0):
+        """reader.terms_within (fuzzy words), not memoised: rare, and its answers are many."""
+        with self._lock:
+            return list(self.reader.terms_within(fieldname, text, maxdist, prefix=prefix))
+
+    def _lookup(self, key: tuple, compute):
+        with self._lock:
+            value = self._lookups.get(key)
+            if value is None:
+                if len(self._lookups) >= LOOKUPS_KEPT:
+                    self._lookups.clear()
+                value = self._lookups[key] = compute()
+            return value
+
     # ----- postings -----------------------------------------------------
 
     def term(self, fieldname: str, text: str) -> TermArrays:
@@ -190,6 +220,7 @@ class IndexArrays:
             self._terms.clear()
             self._positions.clear()
             self._documents.clear()
+            self._lookups.clear()
             self._held = 0
 
     def _keep(self, cache: OrderedDict, key, value) -> None:

@@ -63,7 +63,7 @@ def run_search(opened, text: str, options: SearchOptions) -> SearchResults:
     page = max(1, options.page)
     wanted = limit * page
     with opened.searcher(weighting=SCORING) as searcher:
-        plan = to_whoosh(parsed, searcher.reader())
+        plan = to_whoosh(parsed, opened.arrays())  # its term lookups, memoised
         filters = list(plan.filters)
         if options.source:
             filters.append(wq.Term("source", options.source))

@@ -258,7 +258,11 @@ def _plain_stemmed(node: Node) -> bool:
 
 
 def to_whoosh(parsed: ParsedQuery, reader) -> WhooshPlan:
-    """Compile a parsed query against an open index reader (prefix and fuzzy words need its terms)."""
+    """Compile a parsed query against an open index reader (prefix and fuzzy words need its terms).
+
+    reader needs doc_frequency, expand_prefix and terms_within: a Whoosh
+    reader, or postings.IndexArrays, which memoises them.
+    """
     question = is_question(parsed)
     compiler = _Compiler(reader, question, parsed.root)
     query = compiler.compile(parsed.root)

@@ -180,3 +180,16 @@ def test_a_new_reader_sees_new_documents(tmp_path):
     index.update(seeds)
     assert index.search("مدرسة").total == 2
     shutil.rmtree(seeds)
+
+
+def test_memoised_term_lookups_answer_as_the_reader(index):
+    opened = index._readers.opened()
+    arrays, reader = opened.arrays(), opened.reader
+    for field, prefix in [("body", "مدرس"), ("body_stem", "سعو"), ("title", "ال")]:
+        expected = tuple(reader.expand_prefix(field, prefix))
+        assert arrays.expand_prefix(field, prefix) == expected[:4096] and expected
+        assert arrays.expand_prefix(field, prefix) is arrays.expand_prefix(field, prefix)  # kept
+    for field, word in [("body_stem", "رياض"), ("body", "الرياض"), ("body", "كلمةغيرموجودة")]:
+        assert arrays.doc_frequency(field, word) == reader.doc_frequency(field, word)
+    assert arrays.terms_within("body", "الرياض", 1, prefix=1) == list(reader.terms_within("body", "الرياض", 1,
+                                                                                           prefix=1))
