@@ -63,7 +63,7 @@ from .results import ArticleView, SearchResults
 from .schema import build_schema
 from .searching import DEFAULT_TIME_LIMIT, SearchOptions, article_view, run_search
 from .sources import Article, Problem, SeedFile, SeedsError, file_hash, iter_articles, scan
-from .writer import open_writer
+from .writer import BYTES_PROTOCOL, open_writer
 
 MARKER = ".arabic-search-index"
 FORMAT_VERSION = 1
@@ -78,9 +78,10 @@ DEFAULT_SEEDS_DIR = "seeds"
 # max_segments remain (searches slow down as segments pile up; see
 # writer.MergeSmallest). Segments stay as separate
 # files (compound=False): no copy into one file at commit, and opening them
-# is cheap.
-FULL_BUILD_WRITER = {"procs": 2, "compound": False, "limitmb": 512}
-UPDATE_WRITER = {"compound": False, "limitmb": 256, "max_segments": 6}
+# is cheap. Posting blocks are pickled with protocol 3 (writer.BYTES_PROTOCOL):
+# faster to write and read, and smaller, than W3's own protocol 2.
+FULL_BUILD_WRITER = {"procs": 2, "compound": False, "limitmb": 512, "protocol": BYTES_PROTOCOL}
+UPDATE_WRITER = {"compound": False, "limitmb": 256, "max_segments": 6, "protocol": BYTES_PROTOCOL}
 LOCK_WAIT_SECONDS = 30.0
 LOCK_WAIT_ENV = "ARABIC_SEARCH_LOCK_WAIT"  # overrides LOCK_WAIT_SECONDS (0: do not wait)
 

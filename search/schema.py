@@ -44,20 +44,27 @@ class ArabicText(TEXT):
     def index(self, value, **kwargs):
         if not isinstance(value, str) or kwargs:
             return super().index(value, **kwargs)
-        _, positions_of = self.LEVELS[self.level]
         boost = self.format.field_boost
         once = 1.0 * boost  # the weight of a term that occurs once
         encode = self.format.encode
         single = encode_single_position
         postings = []
         add = postings.append
-        for term, at in positions_of(value).items():
+        for term, at in self.term_positions(value).items():
             count = len(at)
             if count == 1:
                 add((term.encode("utf-8"), 1, once, single(at[0])))
             else:
                 add((term.encode("utf-8"), count, float(count) * boost, encode(at)))
         return postings
+
+    def term_positions(self, value: str) -> dict[str, list[int]]:
+        """Each term of value at this level with its positions, ascending: what index() encodes.
+
+        writer.TermPool.add_positions files these directly, without index()'s tuples.
+        """
+        _, positions_of = self.LEVELS[self.level]
+        return positions_of(value)
 
 
 @lru_cache(maxsize=65536)

@@ -14,7 +14,9 @@ the vocabulary is sorted at commit. write_postings then writes each term
 as whole blocks, in W3's format: same blocks, same term table, same
 order. Asked to compress every block as W3 does, it writes W3's very
 bytes (tests/test_index_identity.py compares the segment files byte for
-byte); by default it leaves tiny blocks uncompressed (MIN_COMPRESSED_BLOCK).
+byte); by default it leaves tiny blocks uncompressed (MIN_COMPRESSED_BLOCK),
+and index.py has it pickle blocks with protocol 3 (BYTES_PROTOCOL): the
+same postings, read by the same W3 reader, in a third less space.
 Any other codec, format or field setting falls back to Whoosh's own path.
 
 Past ``limitmb`` the pool spills its terms to sorted run files, merged
@@ -31,17 +33,28 @@ import struct
 import zlib
 from array import array
 from hashlib import md5
+from itertools import chain
+from operator import sub
 from pickle import dumps
 
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldWriter, W3TermInfo
 from whoosh.filedb.filetables import OrderedHashWriter, md5_hash
+from whoosh.formats import Positions
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.system import emptybytes, pack_int, pack_long, pack_ushort
 from whoosh.util import random_name
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
+from .schema import ArabicText, encode_single_position
+
 PICKLE_PROTOCOL = 2  # what W3 pickles its blocks with
+# Protocol 2 pickles a bytes value (a posting's encoded positions) as a call
+# to _codecs.encode on its latin-1 text: three times the pickling time of
+# protocol 3, which writes bytes as bytes, and half again the bytes to
+# compress. W3's reader unpickles either; the full build and updates use 3
+# (index.py), and the same postings take a third less disk.
+BYTES_PROTOCOL = 3
 # W3 means to leave blocks under 20 bytes uncompressed but compresses every
 # block (whoosh3.py _write_block overwrites its own test). Most terms occur
 # in one or two documents, whose ~40-byte block zlib makes longer, and
@@ -109,6 +122,42 @@ class TermPool:
             self.size += self.POSTING_BYTES
         if self.size > self.limit:
             self.save()
+
+    def add_positions(self, fieldname: str, docnum: int, positions: dict, field_format: Positions,
+                      fieldboost: float) -> int:
+        """File one document's postings of an ArabicText field from its term_positions(); return the field length.
+
+        The postings add_field files for the field's index() (weight: count
+        times both boosts, value: the encoded positions), without a tuple
+        per term: this is the inner loop of every build.
+        """
+        terms = self._terms(fieldname)
+        if docnum <= self.last_docnum[fieldname]:
+            self.unordered_fields.add(fieldname)
+        self.last_docnum[fieldname] = max(docnum, self.last_docnum[fieldname])
+        get = terms.get
+        known = len(terms)
+        field_boost = field_format.field_boost
+        encode = field_format.encode
+        single = encode_single_position
+        once = 1.0 * field_boost * fieldboost  # the weight of a term that occurs once
+        if once == 1.0:
+            once = ONE
+        for term, at in positions.items():
+            btext = term.encode("utf-8")
+            if len(at) == 1:
+                weight, value = once, single(at[0])
+            else:
+                weight, value = float(len(at)) * field_boost * fieldboost, encode(at)
+            postings = get(btext)
+            if postings is None:
+                terms[btext] = [docnum, weight, value]
+            else:
+                postings += (docnum, weight, value)
+        self.size += self.POSTING_BYTES * len(positions) + self.TERM_BYTES * (len(terms) - known)
+        if self.size > self.limit:
+            self.save()
+        return sum(map(len, positions.values()))
 
     def add_field(self, fieldname: str, docnum: int, items, fieldboost: float, scorable: bool) -> int:
         """File one document's postings of one field (field.index() items); return the field length."""
@@ -254,12 +303,14 @@ def fast_path_possible(writer: SegmentWriter) -> bool:
 
 
 def write_postings(fieldwriter: W3FieldWriter, schema, lengths, pool: TermPool,
-                   min_compressed: int = MIN_COMPRESSED_BLOCK) -> None:
+                   min_compressed: int = MIN_COMPRESSED_BLOCK, protocol: int = PICKLE_PROTOCOL) -> None:
     """Write the pool through a W3 field writer: W3PostingsWriter's blocks, W3FieldWriter's term table.
 
     Only blocks of at least ``min_compressed`` pickled bytes are compressed
     (each block says whether it is); ``min_compressed=0`` compresses every
-    block, as W3 does, and then every byte is the one W3 writes.
+    block, as W3 does, and then, with W3's pickle ``protocol`` (the
+    default), every byte is the one W3 writes. ``protocol`` pickles each
+    block's (ids, weights, values); see BYTES_PROTOCOL.
     """
     codec = fieldwriter._codec
     blocklimit, compression = codec._blocklimit, codec._compression
@@ -290,7 +341,7 @@ def write_postings(fieldwriter: W3FieldWriter, schema, lengths, pool: TermPool,
                     mini_values = (value,) if value else ()
                 else:
                     mini_values = None if fixed_size == 0 else (value or emptybytes)
-                databytes = dumps(((docnum,), None if weight32 == 1.0 else weight32, mini_values), PICKLE_PROTOCOL)
+                databytes = dumps(((docnum,), None if weight32 == 1.0 else weight32, mini_values), protocol)
                 block_compression = compression if len(databytes) >= min_compressed else 0
                 if block_compression:
                     databytes = zlib.compress(databytes, block_compression)
@@ -312,7 +363,7 @@ def write_postings(fieldwriter: W3FieldWriter, schema, lengths, pool: TermPool,
                 block_weights = array("f", weights[first:first + blocklimit])  # W3 keeps 32-bit weights...
                 top = max(weights[first:first + blocklimit])
                 block_maxweight = top if top > 0 else 0  # ...but their maximum as given, from an int 0
-                present = [n for n in map(doc_lengths.__getitem__, ids) if n] if doc_lengths else None
+                present = list(filter(None, map(doc_lengths.__getitem__, ids))) if doc_lengths else None
                 block_minlength = min(present) if present else None
                 block_maxlength = max(present) if present else 0
                 # W3TermInfo.add_block
@@ -323,7 +374,7 @@ def write_postings(fieldwriter: W3FieldWriter, schema, lengths, pool: TermPool,
                 # W3PostingsWriter._write_block
                 data = (tuple(_deltas(ids)), _mini_weights(block_weights),
                         _mini_values(values[first:first + blocklimit], fixed_size))
-                databytes = dumps(data, PICKLE_PROTOCOL)
+                databytes = dumps(data, protocol)
                 block_compression = compression if len(databytes) >= min_compressed else 0
                 if block_compression:
                     databytes = zlib.compress(databytes, block_compression)
@@ -387,23 +438,21 @@ def _doc_lengths(lengths, fieldname: str) -> list:
 
 
 def _deltas(ids: list):
-    base = 0
-    for n in ids:
-        yield n - base
-        base = n
+    """Each id minus the one before it (the first minus 0), mapped in C."""
+    return map(sub, ids, chain((0,), ids))
 
 
 def _mini_weights(weights: array):
-    if all(w == 1.0 for w in weights):
+    if weights.count(1.0) == len(weights):
         return None
     first = weights[0]
-    if all(w == first for w in weights):
+    if weights.count(first) == len(weights):
         return first
     return tuple(weights)
 
 
 def _mini_values(values: list, fixed_size):
-    values = [v for v in values if v]  # W3 skips empty values
+    values = list(filter(None, values))  # W3 skips empty values
     if fixed_size is None or fixed_size < 0:
         return tuple(values)
     if fixed_size == 0:
@@ -446,13 +495,15 @@ class BufferedSegmentWriter(SegmentWriter):
     """A SegmentWriter whose postings go to a TermPool and out through write_postings.
 
     Takes SegmentWriter's arguments; ``limitmb`` is TermPool's memory budget,
-    ``max_segments`` (if given) bounds the segments a commit leaves (MergeSmallest).
+    ``max_segments`` (if given) bounds the segments a commit leaves (MergeSmallest),
+    ``min_compressed`` and ``protocol`` go to write_postings.
     """
 
     def __init__(self, ix, min_compressed: int = MIN_COMPRESSED_BLOCK, limitmb: float = 128,
-                 max_segments: int | None = None, **kwargs):
+                 max_segments: int | None = None, protocol: int = PICKLE_PROTOCOL, **kwargs):
         super().__init__(ix, limitmb=limitmb, **kwargs)
         self.min_compressed = min_compressed
+        self.protocol = protocol
         if max_segments:
             self.mergetype = MergeSmallest(max_segments)  # commit() without a mergetype uses it
         self.fast = fast_path_possible(self)
@@ -481,7 +532,12 @@ class BufferedSegmentWriter(SegmentWriter):
                 length = 0
                 if field.indexed:
                     fieldboost = self._field_boost(fields, fieldname, docboost)
-                    length = self.pool.add_field(fieldname, docnum, field.index(value), fieldboost, field.scorable)
+                    if isinstance(field, ArabicText) and isinstance(value, str):
+                        length = self.pool.add_positions(fieldname, docnum, field.term_positions(value),
+                                                         field.format, fieldboost)
+                    else:
+                        length = self.pool.add_field(fieldname, docnum, field.index(value), fieldboost,
+                                                     field.scorable)
                 vformat = field.vector
                 if vformat:
                     vitems = vformat.word_values(value, field.analyzer, mode="index")
@@ -505,7 +561,7 @@ class BufferedSegmentWriter(SegmentWriter):
         self.perdocwriter.close()
         lengths = self.per_document_reader() if self.codec.length_stats else None
         try:
-            write_postings(self.fieldwriter, self.schema, lengths, self.pool, self.min_compressed)
+            write_postings(self.fieldwriter, self.schema, lengths, self.pool, self.min_compressed, self.protocol)
             self.fieldwriter.close()
         finally:
             if lengths:

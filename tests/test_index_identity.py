@@ -225,6 +225,16 @@ def test_parallel_build_equals_the_token_stream_index(tmp_path, docs, reference)
 
 
 @pytest.mark.slow
+def test_full_build_writer_equals_the_token_stream_index(tmp_path, docs, reference):
+    """The full build's settings: two processes, and posting blocks pickled with protocol 3, not W3's 2."""
+    from search.index import FULL_BUILD_WRITER
+
+    folder = build(tmp_path / "ix", build_schema(), docs, lambda ix: open_writer(ix, **FULL_BUILD_WRITER))
+    assert FULL_BUILD_WRITER["protocol"] == 3
+    assert content(folder) == reference
+
+
+@pytest.mark.slow
 def test_spilled_postings_equal_the_token_stream_index(tmp_path, docs, reference):
     # A budget of a few kilobytes spills a run every few documents.
     folder = build(tmp_path / "ix", build_schema(), docs, lambda ix: BufferedSegmentWriter(ix, limitmb=0.02))
