@@ -43,7 +43,9 @@ SENTENCES = [
 ]
 ECLIPSE = "وشهدت سماء المنطقة كسوفاً جزئياً للشمس رصده الفلكيون."  # only in the articles added later
 EVERY = "رقم"  # every article ends with رقم N: searching it counts the documents
-OLD, NEW = 600, 1500  # articles before the update, articles it adds
+# Articles before the update, articles it adds: enough that an update takes
+# a few seconds, so a test can catch it at work.
+OLD, NEW = 600, 4000
 PER_FILE = 100
 
 
@@ -319,8 +321,13 @@ def test_a_second_index_run_waits_then_gives_up_clearly_or_goes_on(work):
             return False
 
     wait_for(first_holds_the_lock, "the first run to take the lock")
-    impatient = run_index(work, ARABIC_SEARCH_LOCK_WAIT="0.2")
-    waiting = start_index(work)  # default wait: long enough for the first run to end
+    first.send_signal(signal.SIGSTOP)  # it keeps the lock, however fast it would otherwise be done
+    try:
+        assert first_holds_the_lock()
+        impatient = run_index(work, ARABIC_SEARCH_LOCK_WAIT="0.2")
+        waiting = start_index(work)  # default wait: long enough for the first run to end
+    finally:
+        first.send_signal(signal.SIGCONT)
 
     assert impatient.returncode == 2 and impatient.stdout == ""
     assert impatient.stderr.splitlines() == [
