@@ -471,9 +471,10 @@ class MergeSmallest:
     that outgrows the small share stays put until the limit calls it in.
     """
 
-    def __init__(self, limit: int, small_share: float = 0.005):
+    def __init__(self, limit: int, small_share: float = 0.005, new_segments: int = 1):
         self.limit = limit
         self.small_share = small_share
+        self.new_segments = new_segments  # segments the commit adds: 1, or one per process and the merge
 
     def __call__(self, writer, segments):
         from whoosh.reading import SegmentReader
@@ -482,8 +483,8 @@ class MergeSmallest:
         small = total * self.small_share
         by_size = sorted(segments, key=lambda segment: segment.doc_count_all())
         merged = set()
-        while by_size and (by_size[0].doc_count_all() < small or len(by_size) + 1 > self.limit):
-            segment = by_size.pop(0)  # + 1 above: the segment being written
+        while by_size and (by_size[0].doc_count_all() < small or len(by_size) + self.new_segments > self.limit):
+            segment = by_size.pop(0)
             reader = SegmentReader(writer.storage, writer.schema, segment)
             writer.add_reader(reader)
             reader.close()
@@ -591,12 +592,17 @@ class ParallelWriter(MpWriter):
     """Whoosh's MpWriter with multisegment=True and BufferedSegmentWriters in its subprocesses.
 
     Each subprocess writes one segment of the documents it was given;
-    the segments are listed side by side (no merge at commit).
+    the segments are listed side by side (no merge at commit). Deletions
+    and merges of older segments happen in this process, as in Whoosh's
+    SegmentWriter; ``max_segments`` bounds the segments a commit leaves,
+    counting one new segment per process and one for what merges.
     """
 
-    def __init__(self, ix, procs=2, **kwargs):
+    def __init__(self, ix, procs=2, max_segments: int | None = None, **kwargs):
         kwargs["multisegment"] = True
         super().__init__(ix, procs=procs, **kwargs)
+        if max_segments:
+            self.mergetype = MergeSmallest(max_segments, new_segments=procs + 1)
 
     def _new_task(self):
         task = _BufferedSubWriterTask(self.storage, self.indexname, self.jobqueue, self.resultqueue,

@@ -349,10 +349,42 @@ def test_small_updates_keep_few_segments_and_the_same_postings(tmp_path):
     fresh = Index(tmp_path / "fresh")
     fresh.update(seeds, full=True)
 
-    def comparable(index: Index) -> dict:
-        """Postings, stored fields, columns; a term left only in deleted documents is no term."""
-        held = content(index.generation_dir())
-        held["postings"] = {term: entries for term, entries in held["postings"].items() if entries}
-        return {key: held[key] for key in ("postings", "stored", "columns", "documents")}
+    assert comparable(updated) == comparable(fresh)
+
+
+def comparable(index) -> dict:
+    """Postings, stored fields, columns of an Index; a term left only in deleted documents is no term."""
+    held = content(index.generation_dir())
+    held["postings"] = {term: entries for term, entries in held["postings"].items() if entries}
+    return {key: held[key] for key in ("postings", "stored", "columns", "documents")}
+
+
+@pytest.mark.slow
+def test_a_large_update_written_by_two_processes_equals_a_fresh_build(tmp_path, monkeypatch):
+    """Past PARALLEL_UPDATE_BYTES an update uses two writer processes: files added, rewritten and removed."""
+    import search.index as index_module
+    from search import Index
+    from search.index import UPDATE_WRITER
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    texts = news_texts()
+    for n in range(0, 40, 2):
+        (seeds / f"a{n:02d}.txt").write_text(f"{texts[n]}\n{texts[n + 1]}", encoding="utf-8")
+    updated = Index(tmp_path / "updated")
+    updated.update(seeds, full=True)
+    for n in range(40, 100, 2):
+        (seeds / f"b{n:02d}.txt").write_text(f"{texts[n]}\n{texts[n + 1]}", encoding="utf-8")
+    (seeds / "a00.txt").write_text(f"{texts[100]}\n{texts[101]}", encoding="utf-8")
+    (seeds / "a02.txt").unlink()
+    writers = []
+    open_writer = index_module.open_writer
+    monkeypatch.setattr(index_module, "open_writer", lambda ix, **kw: writers.append(kw["procs"]) or open_writer(ix, **kw))
+    monkeypatch.setattr(index_module, "PARALLEL_UPDATE_BYTES", 1)
+    summary = updated.update(seeds)
+    assert writers == [2] and summary.added == 30 and summary.updated == 1 and summary.removed == 1
+    assert updated.stats().segments <= UPDATE_WRITER["max_segments"]
+    fresh = Index(tmp_path / "fresh")
+    fresh.update(seeds, full=True)
 
     assert comparable(updated) == comparable(fresh)
