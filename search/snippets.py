@@ -47,9 +47,12 @@ PLAIN_BLOCKS = ((0x0000, 0x024F), (0x0600, 0x06FF), (0x2000, 0x206F), (0xFEFF, 0
 FORM_BLOCKS = ((0xFB50, 0xFDFF), (0xFE70, 0xFEFE))
 
 
-@dataclass(frozen=True)
-class Match:
-    """One original word that a query term matched, and the rule that made it match."""
+class Match(NamedTuple):
+    """One original word that a query term matched, and the rule that made it match.
+
+    A NamedTuple: a search makes one per highlighted word, twice, and a
+    tuple is made three times faster than a frozen dataclass.
+    """
 
     term: str  # the query term as typed
     start: int  # offsets in the original text
@@ -80,34 +83,51 @@ def find_matches(text: str, parsed: ParsedQuery) -> list[Match]:
 
     A word matches the first term whose rule accepts it. Whether a rule
     accepts a word depends on its normalized form alone (the written form
-    only names the rule), so each distinct word is tried once.
+    only names the rule), so each distinct word is tried once. For the
+    hits of one search, QueryTerms(parsed).find_matches shares that work.
     """
-    terms = _query_terms(parsed)
-    if not terms:
-        return []
-    needles = _needles(terms)
-    if needles is None:
-        return _matches(text, terms, _tokens(text))
-    return _matches(text, terms, _candidate_tokens(_view(text), needles))
+    return QueryTerms(parsed).find_matches(text)
 
 
-def _matches(text: str, terms: list, tokens) -> list[Match]:
-    """The Matches among tokens, (start, end, normalized word) in text order."""
-    matches = []
-    accepted: dict[str, tuple | None] = {}  # normalized word -> (first term accepting it, rule) or None
-    for start, end, normalized in tokens:
-        if normalized not in accepted:
-            accepted[normalized] = _first_accepting(terms, normalized)
-        found = accepted[normalized]
-        if found is None:
-            continue
-        term, rule = found
-        original = text[start:end]
-        if rule in WRITTEN_FORM_RULES:
-            rule = _match_rule(term, original, normalized)
-        stem_start, stem_end = _stem_span(text, start, end, normalized, rule)
-        matches.append(Match(term.text, start, end, original, rule, stem_start, stem_end))
-    return matches
+def forget_texts() -> None:
+    """Drop what is kept per text (its view and tokens), as Index.drop_caches drops documents."""
+    _view.cache_clear()
+    _tokens.cache_clear()
+
+
+class QueryTerms:
+    """A query's terms, their needles, and the term that accepts each word seen: made once per search."""
+
+    def __init__(self, parsed: ParsedQuery):
+        self.terms = _query_terms(parsed)
+        self.needles = _needles(self.terms) if self.terms else None
+        self.accepted: dict[str, tuple | None] = {}  # normalized word -> (first term accepting it, rule) or None
+
+    def find_matches(self, text: str) -> list[Match]:
+        """find_matches(text, parsed) for the query these terms came from."""
+        if not self.terms:
+            return []
+        if self.needles is None:
+            return self._matches(text, _tokens(text))
+        return self._matches(text, _candidate_tokens(_view(text), self.needles))
+
+    def _matches(self, text: str, tokens) -> list[Match]:
+        """The Matches among tokens, (start, end, normalized word) in text order."""
+        matches = []
+        accepted = self.accepted
+        for start, end, normalized in tokens:
+            found = accepted.get(normalized, False)
+            if found is False:
+                found = accepted[normalized] = _first_accepting(self.terms, normalized)
+            if found is None:
+                continue
+            term, rule = found
+            original = text[start:end]
+            if rule in WRITTEN_FORM_RULES:
+                rule = _match_rule(term, original, normalized)
+            stem_start, stem_end = _stem_span(text, start, end, normalized, rule)
+            matches.append(Match(term.text, start, end, original, rule, stem_start, stem_end))
+        return matches
 
 
 def _first_accepting(terms: list, normalized: str) -> tuple | None:
@@ -468,11 +488,12 @@ class _DropMap(NamedTuple):
         return self.ends[run] + index + 1 - self.at[run]
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=2048)
 def _view(text: str) -> _View:
     """The view of text: itself, itself without dropped characters, or normalized (one regex pass but for the last).
 
-    Cached for the few texts of a page: find_matches and best_snippet both ask.
+    Cached for as many texts as postings.IndexArrays keeps documents: find_matches
+    and best_snippet both ask, and a document shown once is often shown again.
     """
     alphabet = _alphabet()
     parts = alphabet.not_plain.split(text)  # pieces of plain text, and between them the runs of others
