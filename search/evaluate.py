@@ -41,16 +41,18 @@ class Matches:
 
 
 NOTHING = Matches(np.zeros(0, dtype=np.int64), np.zeros(0))
+# Unions of fewer postings than documents / SORTED_UNION_SHARE are merged by sorting them.
+SORTED_UNION_SHARE = 8
 
 
 class Evaluator:
     """Evaluates Whoosh queries against one open reader's arrays; memoises nodes within one search."""
 
-    def __init__(self, arrays: IndexArrays, searcher, scoring: LuceneBM25):
+    def __init__(self, arrays: IndexArrays, reader, scoring: LuceneBM25, open_searcher):
         self.arrays = arrays
-        self.searcher = searcher
-        self.reader = searcher.reader()
+        self.reader = reader  # for the schema and the collection statistics
         self.scoring = scoring
+        self.open_searcher = open_searcher  # () -> a Whoosh Searcher, for node types without a rule
         self.size = arrays.doc_count
         self._memo: dict[wq.Query, Matches] = {}
 
@@ -91,23 +93,27 @@ class Evaluator:
         postings = self.arrays.term(query.fieldname, query.text)
         if not len(postings.ids):
             return NOTHING
-        scores = self._term_scores(query.fieldname, postings)
+        scores = self._term_scores(query.fieldname, query.text, postings)
         if query.boost != 1.0:
             scores = scores * query.boost  # Whoosh's WrappingMatcher around the term
         return Matches(postings.ids, scores)
 
-    def _term_scores(self, fieldname: str, postings) -> np.ndarray:
+    def _term_scores(self, fieldname: str, text: str, postings) -> np.ndarray:
         """BM25 of each posting, as LuceneBM25Scorer._score computes it (WeightScorer when unscorable)."""
         field = self.reader.schema[fieldname]
         if not field.scorable:
             return postings.weights
-        tf = postings.weights
-        length = self.arrays.lengths(fieldname)[postings.ids]
-        idf = lucene_idf(self.reader.doc_count_all(), postings.doc_frequency)
-        average_length = self.reader.field_length(fieldname) / (self.reader.doc_count_all() or 1) or 1
         b = self.scoring.field_b.get(fieldname, self.scoring.B)
         k1 = self.scoring.K1
-        return idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / average_length))
+
+        def bm25() -> np.ndarray:
+            tf = postings.weights
+            length = self.arrays.lengths(fieldname)[postings.ids]
+            idf = lucene_idf(self.reader.doc_count_all(), postings.doc_frequency)
+            average_length = self.reader.field_length(fieldname) / (self.reader.doc_count_all() or 1) or 1
+            return idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / average_length))
+
+        return self.arrays.scores((fieldname, text, b, k1), bm25)
 
     def _every(self, query: wq.Every) -> Matches:
         """Every live document, each scored its boost (Whoosh's ListMatcher of all documents)."""
@@ -126,12 +132,25 @@ class Evaluator:
         return Matches(result.ids, result.scores * query.boost)
 
     def _union(self, parts: list[Matches]) -> tuple[Matches, np.ndarray]:
-        """Documents in any part, with the sum of the parts' scores and how many parts hold each."""
+        """Documents in any part, with the sum of the parts' scores and how many parts hold each.
+
+        Few postings are merged by sorting them; many are added up in
+        arrays over every document, whose cost does not grow with them.
+        """
         parts = [p for p in parts if len(p.ids)]
         if not parts:
             return NOTHING, np.zeros(0, dtype=np.int64)
         if len(parts) == 1:
             return parts[0], np.ones(len(parts[0].ids), dtype=np.int64)
+        postings = sum(len(p.ids) for p in parts)
+        if postings * SORTED_UNION_SHARE < self.size:
+            ids = np.concatenate([p.ids for p in parts])
+            scores = np.concatenate([p.scores for p in parts])
+            order = np.argsort(ids, kind="stable")  # stable: each document's scores add in part order
+            ids, scores = ids[order], scores[order]
+            starts = np.flatnonzero(np.concatenate(([True], ids[1:] != ids[:-1])))
+            counts = np.diff(np.append(starts, len(ids)))
+            return Matches(ids[starts], np.add.reduceat(scores, starts)), counts
         totals = np.zeros(self.size)
         counts = np.zeros(self.size, dtype=np.int32)
         for part in parts:  # a part's ids are distinct, so += adds each score once
@@ -145,12 +164,17 @@ class Evaluator:
         return self._boosted(query, union)
 
     def _and(self, query: wq.And) -> Matches:
-        parts = self._parts(query)
+        return self._boosted(query, self._intersection(self._parts(query)))
+
+    def _intersection(self, parts: list[Matches]) -> Matches:
+        """Documents in every part, with the sum of the parts' scores (added in part order)."""
         if not parts:
             return NOTHING
-        union, counts = self._union(parts)
-        every = counts == len(parts)
-        return self._boosted(query, Matches(union.ids[every], union.scores[every]))
+        result = parts[0]
+        for part in parts[1:]:
+            at, found = _lookup(part.ids, result.ids)  # each of result's documents looked up in part
+            result = Matches(result.ids[found], result.scores[found] + part.scores[at[found]])
+        return result
 
     def _coordinated(self, query: Coordinated) -> Matches:
         """Sum of the parts times (parts matched / parts) ** exponent (scoring.CoordinationMatcher)."""
@@ -202,9 +226,7 @@ class Evaluator:
 
     def _and_of(self, terms: list[wq.Term]) -> Matches:
         """Documents holding every term, scored by the sum of the terms' scores (Whoosh's intersection)."""
-        union, counts = self._union([self.matches(term) for term in terms])
-        every = counts == len(terms)
-        return Matches(union.ids[every], union.scores[every])
+        return self._intersection([self.matches(term) for term in terms])
 
     def _pairs_within(self, terms: list[wq.Term], docs: np.ndarray, slop: int, ordered: bool) -> np.ndarray:
         """For each of docs: does the second term stand 1..slop positions after the first (or before, unordered)?
@@ -254,13 +276,14 @@ class Evaluator:
     def _with_whoosh(self, query: wq.Query) -> Matches:
         """Run Whoosh's own matcher over every segment (for node types without a rule above)."""
         ids, scores = [], []
-        context = self.searcher.context()
-        for subsearcher, offset in self.searcher.leaf_searchers():
-            matcher = query.matcher(subsearcher, context)
-            while matcher.is_active():
-                ids.append(offset + matcher.id())
-                scores.append(matcher.score())
-                matcher.next()
+        with self.open_searcher() as searcher:
+            context = searcher.context()
+            for subsearcher, offset in searcher.leaf_searchers():
+                matcher = query.matcher(subsearcher, context)
+                while matcher.is_active():
+                    ids.append(offset + matcher.id())
+                    scores.append(matcher.score())
+                    matcher.next()
         return Matches(np.asarray(ids, dtype=np.int64), np.asarray(scores, dtype=np.float64))
 
 

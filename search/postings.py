@@ -88,6 +88,7 @@ class IndexArrays:
         self._lookups: dict[tuple, object] = {}
         self._terms: OrderedDict[tuple[str, str], TermArrays] = OrderedDict()
         self._positions: OrderedDict[tuple[str, str], tuple] = OrderedDict()
+        self._scores: OrderedDict[tuple, np.ndarray] = OrderedDict()
         self._held = 0
         self._lengths: dict[str, np.ndarray] = {}
         self._sources: tuple[np.ndarray, list[str]] | None = None
@@ -201,6 +202,17 @@ class IndexArrays:
             self._keep(self._terms, key, arrays)
             return arrays
 
+    def scores(self, key: tuple, compute) -> np.ndarray:
+        """compute(), kept under key (a term and the scoring's parameters): a term's scores are fixed per generation."""
+        with self._lock:
+            cached = self._scores.get(key)
+            if cached is not None:
+                self._scores.move_to_end(key)
+                return cached
+            scores = compute()
+            self._keep(self._scores, key, scores)
+            return scores
+
     def positions(self, fieldname: str, text: str) -> TermPositions:
         """The positions of each posting of term(fieldname, text), in the same order."""
         key = (fieldname, text)
@@ -219,6 +231,7 @@ class IndexArrays:
         with self._lock:
             self._terms.clear()
             self._positions.clear()
+            self._scores.clear()
             self._documents.clear()
             self._lookups.clear()
             self._held = 0
@@ -227,9 +240,9 @@ class IndexArrays:
         """Cache value; past the budget, drop the least recently used entries of the larger cache."""
         cache[key] = value
         self._held += value.nbytes
-        while self._held > self.budget and (self._terms or self._positions):
-            larger = self._terms if len(self._terms) >= len(self._positions) else self._positions
-            _, dropped = larger.popitem(last=False)
+        caches = (self._terms, self._positions, self._scores)
+        while self._held > self.budget and any(caches):
+            _, dropped = max(caches, key=len).popitem(last=False)
             self._held -= dropped.nbytes
 
     def _decode(self, fieldname: str, text: str, with_values: bool):

@@ -27,6 +27,7 @@ from pathlib import Path
 from whoosh.searching import Searcher
 
 from .postings import IndexArrays
+from .snippets import forget_texts
 
 TOC_FILE = re.compile(r"_(.+)_(\d+)\.toc")
 
@@ -85,6 +86,7 @@ class ReaderCache:
         with self._arrays_lock:
             if self._arrays is not None:
                 self._arrays[1].forget()
+        forget_texts()
 
     def opened(self) -> OpenedIndex:
         """The live index, its reader open; reopened when CURRENT or the live TOC changed."""

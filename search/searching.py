@@ -26,7 +26,7 @@ from .evaluate import Evaluator, Matches
 from .query import ParsedQuery, parse_plain, parse_query
 from .results import ArticleView, Hit, SearchResults
 from .scoring import LuceneBM25
-from .snippets import best_snippet, find_matches
+from .snippets import QueryTerms, best_snippet, find_matches
 from .suggest import suggest_correction
 from .whoosh_query import to_whoosh
 
@@ -62,39 +62,40 @@ def run_search(opened, text: str, options: SearchOptions) -> SearchResults:
     limit = max(1, min(options.limit, MAX_LIMIT))
     page = max(1, options.page)
     wanted = limit * page
-    with opened.searcher(weighting=SCORING) as searcher:
-        plan = to_whoosh(parsed, opened.arrays())  # its term lookups, memoised
-        filters = list(plan.filters)
-        if options.source:
-            filters.append(wq.Term("source", options.source))
-        if options.since or options.until:
-            filters.append(wq.DateRange("date", options.since, options.until))
-        deadline = time.monotonic() + options.time_limit if options.time_limit else None
+    arrays = opened.arrays()
+    plan = to_whoosh(parsed, arrays)  # its term lookups, memoised
+    filters = list(plan.filters)
+    if options.source:
+        filters.append(wq.Term("source", options.source))
+    if options.since or options.until:
+        filters.append(wq.DateRange("date", options.since, options.until))
+    deadline = time.monotonic() + options.time_limit if options.time_limit else None
 
-        evaluator = Evaluator(opened.arrays(), searcher, SCORING)
-        found = evaluator.matches(plan.query)
-        if filters:
-            found = restrict(found, evaluator.matches(wq.And(filters)).ids)
-        total = found.count()
-        # Ranking here is one pass over arrays: time runs out only if it was spent before.
-        partial = deadline is not None and time.monotonic() >= deadline
-        if options.sort == "date":
+    evaluator = Evaluator(arrays, opened.reader, SCORING, lambda: opened.searcher(weighting=SCORING))
+    found = evaluator.matches(plan.query)
+    if filters:
+        found = restrict(found, evaluator.matches(wq.And(filters)).ids)
+    total = found.count()
+    # Ranking here is one pass over arrays: time runs out only if it was spent before.
+    partial = deadline is not None and time.monotonic() >= deadline
+    if options.sort == "date":
+        with opened.searcher(weighting=SCORING) as searcher:
             ranked, partial = _collect_by_date(searcher, plan.query, found.ids, wanted, deadline)
-        elif plan.all_words is not None:
-            complete = restrict(found, evaluator.matches(plan.all_words).ids)
-            ranked = top_documents(complete, wanted)
-            if len(ranked) < wanted:
-                ranked += top_documents(exclude(found, complete.ids), wanted - len(ranked))
-        else:
-            ranked = top_documents(found, wanted)
+    elif plan.all_words is not None:
+        complete = restrict(found, evaluator.matches(plan.all_words).ids)
+        ranked = top_documents(complete, wanted)
+        if len(ranked) < wanted:
+            ranked += top_documents(exclude(found, complete.ids), wanted - len(ranked))
+    else:
+        ranked = top_documents(found, wanted)
 
-        facets = _source_facets(opened.arrays(), found.ids)
-        reader = searcher.reader()
-        hits = [
-            _make_hit(rank, opened.arrays().stored_fields(docnum), score, parsed)
-            for rank, (docnum, score) in enumerate(ranked[(page - 1) * limit: wanted], (page - 1) * limit + 1)
-        ]
-        suggestion = suggest_correction(reader, parsed) if total < FEW_HITS else None
+    facets = _source_facets(arrays, found.ids)
+    terms = QueryTerms(parsed)  # shared by the hits' snippets
+    hits = [
+        _make_hit(rank, arrays.stored_fields(docnum), score, terms)
+        for rank, (docnum, score) in enumerate(ranked[(page - 1) * limit: wanted], (page - 1) * limit + 1)
+    ]
+    suggestion = suggest_correction(arrays, parsed) if total < FEW_HITS else None  # memoised lookups
     return SearchResults(text, total, hits, page, limit, suggestion, facets,
                          round(time.perf_counter() - started, 4), partial)
 
@@ -161,10 +162,10 @@ def _source_facets(arrays, ids: np.ndarray) -> dict[str, int]:
     return dict(sorted(found.items(), key=lambda item: (-item[1], item[0])))
 
 
-def _make_hit(rank: int, fields: dict, score: float, parsed: ParsedQuery) -> Hit:
+def _make_hit(rank: int, fields: dict, score: float, terms: QueryTerms) -> Hit:
     """A Hit with a snippet of the original body (or title) around the best passage."""
     body = fields.get("body") or ""
-    matches = find_matches(body, parsed)
+    matches = terms.find_matches(body)
     snippet = best_snippet(body, matches)
     return Hit(
         rank=rank, id=fields["id"], score=score, title=fields.get("title") or "",

@@ -84,7 +84,7 @@ def test_matches_and_scores_equal_whooshs(index, text):
     opened = index._readers.opened()
     with opened.searcher(weighting=SCORING) as searcher:
         plan = to_whoosh(parse_query(text), searcher.reader())
-        evaluator = Evaluator(opened.arrays(), searcher, SCORING)
+        evaluator = Evaluator(opened.arrays(), searcher.reader(), SCORING, lambda: opened.searcher(weighting=SCORING))
         for query in [plan.query] + ([plan.all_words] if plan.all_words is not None else []) + plan.filters:
             expected = whoosh_matches(searcher, query)
             found = evaluator.matches(query)
@@ -98,7 +98,7 @@ def test_some_queries_match_many_documents_and_some_none(index):
     """The comparisons above are not vacuous: frequent words, phrases and misses are all there."""
     opened = index._readers.opened()
     with opened.searcher(weighting=SCORING) as searcher:
-        evaluator = Evaluator(opened.arrays(), searcher, SCORING)
+        evaluator = Evaluator(opened.arrays(), searcher.reader(), SCORING, lambda: opened.searcher(weighting=SCORING))
 
         def count(text: str) -> int:
             return evaluator.matches(to_whoosh(parse_query(text), searcher.reader()).query).count()
