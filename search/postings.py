@@ -10,10 +10,11 @@ zlib-compressed (delta ids, weights, values) tuple) across all segments
 into global document numbers, and keeps the decoded lists of the terms
 searched most recently, up to a memory budget: a term's list is decoded
 once per opened reader, not once per search. Field lengths, the source
-column and the live-document mask are read once per reader, and the
-stored fields of the documents shown most recently are kept unpickled
-(a hit's stored fields cost ~25 microseconds to decompress and unpickle,
-ten hits a quarter of a search).
+column and the live-document mask are read once per reader; a term's
+BM25 scores, document frequencies and prefix expansions are kept with
+its postings; and the stored fields of the documents shown most recently
+are kept unpickled (a hit's stored fields cost ~25 microseconds to
+decompress and unpickle, ten hits a quarter of a search).
 
 One IndexArrays serves one generation of the index to every thread
 (reader_cache.ReaderCache): it reads through a reader of its own, one
@@ -35,7 +36,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.util.numeric import byte_to_length
 
 HEADER_MAGIC = b"W3Bl"  # WHOOSH3_HEADER_MAGIC: the start of a term's postings
-DEFAULT_BUDGET_MB = 256  # decoded postings kept per generation (ids, weights and positions)
+DEFAULT_BUDGET_MB = 256  # decoded postings kept per generation (ids, weights, positions, scores)
 DOCUMENTS_KEPT = 2048  # stored fields kept unpickled: a few hundred pages of hits
 LOOKUPS_KEPT = 65536  # memoised document frequencies and prefix expansions
 MAX_EXPANSION_KEPT = 4096  # terms kept of one prefix expansion (queries use far fewer)
@@ -306,7 +307,7 @@ def decode_blocks(raw: bytes, with_values: bool) -> tuple[np.ndarray, np.ndarray
         if compression:
             data = zlib.decompress(data)
         deltas, weights, block_values = pickle.loads(data)
-        ids_parts.append(np.cumsum(np.asarray(deltas, dtype=np.int64)))
+        ids_parts.append(np.cumsum(np.asarray(deltas, dtype=np.int64)))  # a block's first delta is its first id
         if weights is None:
             weight_parts.append(np.ones(count, dtype=np.float64))
         elif isinstance(weights, float):
@@ -318,7 +319,6 @@ def decode_blocks(raw: bytes, with_values: bool) -> tuple[np.ndarray, np.ndarray
         position += 4 + length
         if last:
             break
-    # A block's deltas start from 0: its first delta is its first id.
     ids = np.concatenate(ids_parts) if len(ids_parts) > 1 else ids_parts[0]
     weights = np.concatenate(weight_parts) if len(weight_parts) > 1 else weight_parts[0]
     return ids, weights, values

@@ -105,9 +105,10 @@ class ReaderCache:
 
     def _stamp(self, generation: str) -> tuple | None:
         """CURRENT's inode, size and mtime and the generation folder's mtime; None when either is gone."""
+        folder_path = os.path.join(self.index.path, generation)
         try:
-            current = os.stat(self.index.path / "CURRENT")
-            folder = os.stat(self.index.path / generation)
+            current = os.stat(os.path.join(self.index.path, "CURRENT"))
+            folder = os.stat(folder_path)
         except OSError:
             return None
         return current.st_ino, current.st_size, current.st_mtime_ns, folder.st_mtime_ns

@@ -22,8 +22,8 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.collectors import FilterCollector, TimeLimit, TimeLimitCollector
 
-from .evaluate import Evaluator, Matches
-from .query import ParsedQuery, parse_plain, parse_query
+from .evaluate import Evaluator, Matches, lookup
+from .query import parse_plain, parse_query
 from .results import ArticleView, Hit, SearchResults
 from .scoring import LuceneBM25
 from .snippets import QueryTerms, best_snippet, find_matches
@@ -102,14 +102,14 @@ def run_search(opened, text: str, options: SearchOptions) -> SearchResults:
 
 def restrict(matches: Matches, allowed: np.ndarray) -> Matches:
     """The matches whose documents are in allowed (ascending document numbers)."""
-    keep = np.isin(matches.ids, allowed, assume_unique=True)
+    _, keep = lookup(allowed, matches.ids)
     return Matches(matches.ids[keep], matches.scores[keep])
 
 
 def exclude(matches: Matches, excluded: np.ndarray) -> Matches:
-    """The matches whose documents are not in excluded."""
-    keep = ~np.isin(matches.ids, excluded, assume_unique=True)
-    return Matches(matches.ids[keep], matches.scores[keep])
+    """The matches whose documents are not in excluded (ascending document numbers)."""
+    _, found = lookup(excluded, matches.ids)
+    return Matches(matches.ids[~found], matches.scores[~found])
 
 
 def top_documents(matches: Matches, limit: int) -> list[tuple[int, float]]:

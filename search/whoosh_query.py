@@ -94,8 +94,16 @@ class _Compiler:
         self.filters: list[wq.Query] = []
         self.question = question
         self.root = root
+        self._compiled: dict[int, tuple[Node, wq.Query | None]] = {}
 
     def compile(self, node: Node) -> wq.Query | None:
+        """The Whoosh query of node, the same object each time it is asked (evaluate.py memoises by object)."""
+        key = id(node)
+        if key not in self._compiled:
+            self._compiled[key] = (node, self._compile(node))  # the node kept: its id stays its own
+        return self._compiled[key][1]
+
+    def _compile(self, node: Node) -> wq.Query | None:
         """The Whoosh query of node; source: and date: parts go to self.filters instead (None)."""
         if isinstance(node, Word):
             return self.word(node)
