@@ -177,7 +177,7 @@ def _candidate_tokens(view: _View, needles: list[str]) -> list[tuple[int, int, s
         hit = pattern.search(text, lead)
         while hit:
             at = hit.start()
-            if checks and not all(text[at + offset] in letters for offset, letters in checks):
+            if checks and not _spelled(text, at, checks):
                 hit = pattern.search(text, at + 1)
                 continue
             # No token holds a space: the one holding the hit is the first after the last space to end past it.
@@ -191,6 +191,14 @@ def _candidate_tokens(view: _View, needles: list[str]) -> list[tuple[int, int, s
         return [(start, end, _fold(text[start:end])) for start, end in spans]
     offsets = view.offsets
     return [(offsets.start(start), offsets.end(end - 1), _fold(text[start:end])) for start, end in spans]
+
+
+def _spelled(text: str, at: int, checks: tuple[tuple[int, str], ...]) -> bool:
+    """Whether each checked letter around a hit at ``at`` is one of its spellings (see _spelling)."""
+    for offset, letters in checks:
+        if text[at + offset] not in letters:
+            return False
+    return True
 
 
 @lru_cache(maxsize=65536)
