@@ -334,13 +334,7 @@ def test_small_updates_keep_few_segments_and_the_same_postings(tmp_path):
     from search import Index
     from search.index import UPDATE_WRITER
 
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    texts = news_texts()
-    for n in range(0, 40, 2):
-        (seeds / f"a{n:02d}.txt").write_text(f"{texts[n]}\n{texts[n + 1]}", encoding="utf-8")
-    updated = Index(tmp_path / "updated")
-    updated.update(seeds, full=True)
+    seeds, texts, updated = built_news(tmp_path)
     for step in range(12):
         name = f"b{step // 2:02d}.txt"  # a new file, then the same file rewritten
         (seeds / name).write_text(f"{texts[40 + step]}\nتحديث {step}\n{texts[60 + step]}", encoding="utf-8")
@@ -350,6 +344,20 @@ def test_small_updates_keep_few_segments_and_the_same_postings(tmp_path):
     fresh.update(seeds, full=True)
 
     assert comparable(updated) == comparable(fresh)
+
+
+def built_news(tmp_path):
+    """Seeds of 20 files of two news texts each, the texts, and a full build of them (an Index)."""
+    from search import Index
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    texts = news_texts()
+    for n in range(0, 40, 2):
+        (seeds / f"a{n:02d}.txt").write_text(f"{texts[n]}\n{texts[n + 1]}", encoding="utf-8")
+    updated = Index(tmp_path / "updated")
+    updated.update(seeds, full=True)
+    return seeds, texts, updated
 
 
 def comparable(index) -> dict:
@@ -366,13 +374,7 @@ def test_a_large_update_written_by_two_processes_equals_a_fresh_build(tmp_path, 
     from search import Index
     from search.index import UPDATE_WRITER
 
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    texts = news_texts()
-    for n in range(0, 40, 2):
-        (seeds / f"a{n:02d}.txt").write_text(f"{texts[n]}\n{texts[n + 1]}", encoding="utf-8")
-    updated = Index(tmp_path / "updated")
-    updated.update(seeds, full=True)
+    seeds, texts, updated = built_news(tmp_path)
     for n in range(40, 100, 2):
         (seeds / f"b{n:02d}.txt").write_text(f"{texts[n]}\n{texts[n + 1]}", encoding="utf-8")
     (seeds / "a00.txt").write_text(f"{texts[100]}\n{texts[101]}", encoding="utf-8")
