@@ -105,10 +105,9 @@ class ReaderCache:
 
     def _stamp(self, generation: str) -> tuple | None:
         """CURRENT's inode, size and mtime and the generation folder's mtime; None when either is gone."""
-        folder_path = os.path.join(self.index.path, generation)
         try:
             current = os.stat(os.path.join(self.index.path, "CURRENT"))
-            folder = os.stat(folder_path)
+            folder = os.stat(os.path.join(self.index.path, generation))
         except OSError:
             return None
         return current.st_ino, current.st_size, current.st_mtime_ns, folder.st_mtime_ns
