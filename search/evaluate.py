@@ -166,7 +166,11 @@ class Evaluator:
         return Matches(ids, totals[ids]), counts[ids]
 
     def _or(self, query: wq.Or) -> Matches:
-        union, _ = self._union(self._parts(query))
+        if all(type(q) is wq.Term for q in query.subqueries):  # a word's fields, a prefix's terms
+            parts = [self._term(q) for q in query.subqueries]  # no memo: terms are cached in arrays
+        else:
+            parts = self._parts(query)
+        union, _ = self._union(parts)
         return self._boosted(query, union)
 
     def _and(self, query: wq.And) -> Matches:
