@@ -192,40 +192,20 @@ class IndexArrays:
 
     def term(self, fieldname: str, text: str) -> TermArrays:
         """The term's postings over every segment, deleted documents left out."""
-        key = (fieldname, text)
-        with self._lock:
-            cached = self._terms.get(key)
-            if cached is not None:
-                self._terms.move_to_end(key)
-                return cached
+        def decode() -> TermArrays:
             ids, weights, _, doc_frequency = self._decode(fieldname, text, with_values=False)
-            arrays = TermArrays(ids, weights, doc_frequency) if doc_frequency else EMPTY
-            self._keep(self._terms, key, arrays)
-            return arrays
+            return TermArrays(ids, weights, doc_frequency) if doc_frequency else EMPTY
+        return self._kept(self._terms, (fieldname, text), decode)
 
     def scores(self, key: tuple, compute) -> np.ndarray:
         """compute(), kept under key (a term and the scoring's parameters): a term's scores are fixed per generation."""
-        with self._lock:
-            cached = self._scores.get(key)
-            if cached is not None:
-                self._scores.move_to_end(key)
-                return cached
-            scores = compute()
-            self._keep(self._scores, key, scores)
-            return scores
+        return self._kept(self._scores, key, compute)
 
     def positions(self, fieldname: str, text: str) -> TermPositions:
         """The positions of each posting of term(fieldname, text), in the same order."""
-        key = (fieldname, text)
-        with self._lock:
-            cached = self._positions.get(key)
-            if cached is not None:
-                self._positions.move_to_end(key)
-                return cached
-            _, _, values, _ = self._decode(fieldname, text, with_values=True)
-            positions = decode_positions(values)
-            self._keep(self._positions, key, positions)
-            return positions
+        def decode() -> TermPositions:
+            return decode_positions(self._decode(fieldname, text, with_values=True)[2])
+        return self._kept(self._positions, (fieldname, text), decode)
 
     def forget(self) -> None:
         """Drop the decoded postings and documents (not the columns, read once per generation)."""
@@ -237,14 +217,21 @@ class IndexArrays:
             self._lookups.clear()
             self._held = 0
 
-    def _keep(self, cache: OrderedDict, key, value) -> None:
-        """Cache value; past the budget, drop the least recently used entries of the larger cache."""
-        cache[key] = value
-        self._held += value.nbytes
-        caches = (self._terms, self._positions, self._scores)
-        while self._held > self.budget and any(caches):
-            _, dropped = max(caches, key=len).popitem(last=False)
-            self._held -= dropped.nbytes
+    def _kept(self, cache: OrderedDict, key, compute):
+        """cache[key], computed and kept on first use; past the budget, the least recently used entries
+        of the cache holding most go."""
+        with self._lock:
+            value = cache.get(key)
+            if value is not None:
+                cache.move_to_end(key)
+                return value
+            value = cache[key] = compute()
+            self._held += value.nbytes
+            caches = (self._terms, self._positions, self._scores)
+            while self._held > self.budget and any(caches):
+                _, dropped = max(caches, key=len).popitem(last=False)
+                self._held -= dropped.nbytes
+            return value
 
     def _decode(self, fieldname: str, text: str, with_values: bool):
         """Global ids, weights and (optionally) values of one term, segment by segment."""
