@@ -201,9 +201,7 @@ class Evaluator:
         return Matches(required.ids, np.where(found, required.scores + bonus, required.scores))
 
     def _and_not(self, query: wq.AndNot) -> Matches:
-        kept, excluded = self.matches(query.a), self.matches(query.b)
-        _, found = lookup(excluded.ids, kept.ids)
-        return Matches(kept.ids[~found], kept.scores[~found])
+        return exclude(self.matches(query.a), self.matches(query.b).ids)
 
     # ----- positions --------------------------------------------------------
 
@@ -295,6 +293,18 @@ class Evaluator:
                     scores.append(matcher.score())
                     matcher.next()
         return Matches(np.asarray(ids, dtype=np.int64), np.asarray(scores, dtype=np.float64))
+
+
+def restrict(matches: Matches, allowed: np.ndarray) -> Matches:
+    """The matches whose documents are in allowed (ascending document numbers)."""
+    _, keep = lookup(allowed, matches.ids)
+    return Matches(matches.ids[keep], matches.scores[keep])
+
+
+def exclude(matches: Matches, excluded: np.ndarray) -> Matches:
+    """The matches whose documents are not in excluded (ascending document numbers)."""
+    _, found = lookup(excluded, matches.ids)
+    return Matches(matches.ids[~found], matches.scores[~found])
 
 
 def lookup(haystack: np.ndarray, needles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -22,7 +22,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.collectors import FilterCollector, TimeLimit, TimeLimitCollector
 
-from .evaluate import Evaluator, Matches, lookup
+from .evaluate import Evaluator, Matches, exclude, restrict
 from .query import parse_plain, parse_query
 from .results import ArticleView, Hit, SearchResults
 from .scoring import LuceneBM25
@@ -98,18 +98,6 @@ def run_search(opened, text: str, options: SearchOptions) -> SearchResults:
     suggestion = suggest_correction(arrays, parsed) if total < FEW_HITS else None  # memoised lookups
     return SearchResults(text, total, hits, page, limit, suggestion, facets,
                          round(time.perf_counter() - started, 4), partial)
-
-
-def restrict(matches: Matches, allowed: np.ndarray) -> Matches:
-    """The matches whose documents are in allowed (ascending document numbers)."""
-    _, keep = lookup(allowed, matches.ids)
-    return Matches(matches.ids[keep], matches.scores[keep])
-
-
-def exclude(matches: Matches, excluded: np.ndarray) -> Matches:
-    """The matches whose documents are not in excluded (ascending document numbers)."""
-    _, found = lookup(excluded, matches.ids)
-    return Matches(matches.ids[~found], matches.scores[~found])
 
 
 def top_documents(matches: Matches, limit: int) -> list[tuple[int, float]]:
