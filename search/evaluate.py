@@ -43,6 +43,7 @@ class Matches(NamedTuple):
 
 
 NOTHING = Matches(np.zeros(0, dtype=np.int64), np.zeros(0))
+_NO_INDICES = np.zeros(0, dtype=np.int64)
 # Unions of fewer postings than documents / SORTED_UNION_SHARE are merged by sorting them.
 SORTED_UNION_SHARE = 8
 
@@ -182,8 +183,8 @@ class Evaluator:
             return NOTHING
         result = parts[0]
         for part in parts[1:]:
-            at, found = lookup(part.ids, result.ids)  # each of result's documents looked up in part
-            result = Matches(result.ids[found], result.scores[found] + part.scores[at[found]])
+            in_result, in_part = common(result.ids, part.ids)
+            result = Matches(result.ids[in_result], result.scores[in_result] + part.scores[in_part])
         return result
 
     def _coordinated(self, query: Coordinated) -> Matches:
@@ -196,9 +197,10 @@ class Evaluator:
         required, optional = self.matches(query.a), self.matches(query.b)
         if not len(optional.ids):
             return required
-        at, found = lookup(optional.ids, required.ids)
-        bonus = np.where(found, optional.scores[at], 0.0)
-        return Matches(required.ids, np.where(found, required.scores + bonus, required.scores))
+        in_required, in_optional = common(required.ids, optional.ids)
+        scores = required.scores.copy()
+        scores[in_required] += optional.scores[in_optional]
+        return Matches(required.ids, scores)
 
     def _and_not(self, query: wq.AndNot) -> Matches:
         return exclude(self.matches(query.a), self.matches(query.b).ids)
@@ -218,60 +220,36 @@ class Evaluator:
 
     def _spans(self, terms: list[wq.Term], slop: int, ordered: bool, mindist: int) -> Matches:
         """Documents holding every term within the span rule, scored as the sum of the terms' scores."""
+        if len(terms) == 2 and mindist == 1:
+            if not all(len(self.arrays.term(term.fieldname, term.text).ids) for term in terms):
+                return NOTHING  # no positions to decode
+            first, second = (self.arrays.positions(term.fieldname, term.text).keys for term in terms)
+            return self._sum_within(terms, pairs_within(first, second, slop, ordered))
         every = self._and_of(terms)
         candidates = every.ids
         if not len(candidates):
             return NOTHING
-        if len(terms) == 2 and mindist == 1:
-            keep = self._pairs_within(terms, candidates, slop, ordered)
-        else:
-            per_term = [self._positions_in(term, candidates) for term in terms]
-            keep = np.fromiter(
-                (spans_match([positions[i] for positions in per_term], slop, ordered, mindist)
-                 for i in range(len(candidates))),
-                dtype=bool, count=len(candidates))
+        per_term = [self._positions_in(term, candidates) for term in terms]
+        keep = np.fromiter(
+            (spans_match([positions[i] for positions in per_term], slop, ordered, mindist)
+             for i in range(len(candidates))),
+            dtype=bool, count=len(candidates))
         return Matches(candidates[keep], every.scores[keep])
 
     def _and_of(self, terms: list[wq.Term]) -> Matches:
         """Documents holding every term, scored by the sum of the terms' scores (Whoosh's intersection)."""
         return self._intersection([self.matches(term) for term in terms])
 
-    def _pairs_within(self, terms: list[wq.Term], docs: np.ndarray, slop: int, ordered: bool) -> np.ndarray:
-        """For each of docs: does the second term stand 1..slop positions after the first (or before, unordered)?
-
-        What spans_match decides for two one-position spans with mindist 1,
-        for all documents at once: positions become keys doc * 2**32 + position,
-        and each key of the first term looks up the nearest key of the second.
-        """
-        first_docs, first_keys = self._position_keys(terms[0], docs)
-        _, second_keys = self._position_keys(terms[1], docs)
-        found = np.zeros(len(first_keys), dtype=bool)
-        if len(second_keys):
-            after = np.searchsorted(second_keys, first_keys, side="right")  # the first key > a
-            has_after = after < len(second_keys)
-            gap = second_keys[np.minimum(after, len(second_keys) - 1)] - first_keys
-            found = has_after & (gap >= 1) & (gap <= slop)
-            if not ordered:
-                before = np.searchsorted(second_keys, first_keys, side="left") - 1  # the last key < a
-                has_before = before >= 0
-                gap = first_keys - second_keys[np.maximum(before, 0)]
-                found |= has_before & (gap >= 1) & (gap <= slop)
-        keep = np.zeros(len(docs), dtype=bool)
-        keep[np.searchsorted(docs, first_docs[found])] = True
-        return keep
-
-    def _position_keys(self, term: wq.Term, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The term's positions in docs (all of which hold it) as (doc, doc * 2**32 + position), sorted."""
-        postings = self.arrays.term(term.fieldname, term.text)
-        positions = self.arrays.positions(term.fieldname, term.text)
-        where = np.searchsorted(postings.ids, docs)
-        starts, ends = positions.starts[where], positions.starts[where + 1]
-        counts = ends - starts
-        owner = np.repeat(docs, counts)
-        # Index of each wanted position in flat: its posting's start plus its rank inside the posting.
-        first_of_run = np.repeat(np.cumsum(counts) - counts, counts)
-        index = np.repeat(starts, counts) + (np.arange(counts.sum()) - first_of_run)
-        return owner, (owner << 32) + positions.flat[index]
+    def _sum_within(self, terms: list[wq.Term], docs: np.ndarray) -> Matches:
+        """docs (each holding every term) scored as _and_of scores them: the terms' scores added in order."""
+        if not len(docs):
+            return NOTHING
+        scores = None
+        for term in terms:
+            found = self.matches(term)
+            score = found.scores[np.searchsorted(found.ids, docs)]
+            scores = score if scores is None else scores + score
+        return Matches(docs, scores)
 
     def _positions_in(self, term: wq.Term, docs: np.ndarray) -> list[list[int]]:
         """The positions of term in each of docs (all of which hold it)."""
@@ -297,22 +275,62 @@ class Evaluator:
 
 def restrict(matches: Matches, allowed: np.ndarray) -> Matches:
     """The matches whose documents are in allowed (ascending document numbers)."""
-    _, keep = lookup(allowed, matches.ids)
+    keep, _ = common(matches.ids, allowed)
     return Matches(matches.ids[keep], matches.scores[keep])
 
 
 def exclude(matches: Matches, excluded: np.ndarray) -> Matches:
     """The matches whose documents are not in excluded (ascending document numbers)."""
-    _, found = lookup(excluded, matches.ids)
-    return Matches(matches.ids[~found], matches.scores[~found])
+    found, _ = common(matches.ids, excluded)
+    if not len(found):
+        return matches
+    keep = np.ones(len(matches.ids), dtype=bool)
+    keep[found] = False
+    return Matches(matches.ids[keep], matches.scores[keep])
 
 
-def lookup(haystack: np.ndarray, needles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each needle, its index in the sorted haystack and whether it is there."""
-    if not len(haystack):
-        return np.zeros(len(needles), dtype=np.int64), np.zeros(len(needles), dtype=bool)
-    at = np.minimum(np.searchsorted(haystack, needles), len(haystack) - 1)
-    return at, haystack[at] == needles
+def common(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where the documents both ascending arrays hold stand in a and in b (two aligned index arrays).
+
+    Each document of the shorter array is looked up in the longer (a binary
+    search each): a rare word's few documents are looked up in a common
+    word's list, never the other way round.
+    """
+    if len(a) > len(b):
+        in_b, in_a = common(b, a)
+        return in_a, in_b
+    if not len(a):
+        return _NO_INDICES, _NO_INDICES
+    at = np.searchsorted(b, a)
+    at[at == len(b)] = 0  # past the end: compare with any element, here the first, which is smaller
+    found = b[at] == a
+    return np.flatnonzero(found), at[found]
+
+
+def pairs_within(first: np.ndarray, second: np.ndarray, slop: int, ordered: bool) -> np.ndarray:
+    """The documents where a second-term position stands 1..slop after a first-term one (either side unless ordered).
+
+    What spans_match decides for two one-position spans with mindist 1, for
+    every document at once on TermPositions keys (document << 32 | position:
+    keys of two documents are further apart than any slop). Each key of the
+    shorter list looks up its neighbours in the longer one.
+    """
+    if not len(first) or not len(second):
+        return _NO_INDICES
+    keys, others, after, before = first, second, True, not ordered
+    if len(first) > len(second):  # look for a first-term key before each second-term key
+        keys, others, after, before = second, first, not ordered, True
+    near = np.zeros(len(keys), dtype=bool)
+    if after:
+        at = np.searchsorted(others, keys, side="right")  # the first key > each
+        gap = others[np.minimum(at, len(others) - 1)] - keys
+        near |= (at < len(others)) & (gap >= 1) & (gap <= slop)
+    if before:
+        at = np.searchsorted(others, keys, side="left") - 1  # the last key < each
+        gap = keys - others[np.maximum(at, 0)]
+        near |= (at >= 0) & (gap >= 1) & (gap <= slop)
+    docs = keys[near] >> 32
+    return docs[np.concatenate(([True], docs[1:] != docs[:-1]))] if len(docs) else docs
 
 
 def spans_match(position_lists: list[list[int]], slop: int, ordered: bool, mindist: int) -> bool:

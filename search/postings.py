@@ -40,6 +40,7 @@ DEFAULT_BUDGET_MB = 256  # decoded postings kept per generation (ids, weights, p
 DOCUMENTS_KEPT = 2048  # stored fields kept unpickled: a few hundred pages of hits
 LOOKUPS_KEPT = 65536  # memoised document frequencies and prefix expansions
 MAX_EXPANSION_KEPT = 4096  # terms kept of one prefix expansion (queries use far fewer)
+POSITION_MASK = (1 << 32) - 1  # the position part of a TermPositions key
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 
 
@@ -58,17 +59,23 @@ class TermArrays:
 
 @dataclass(frozen=True)
 class TermPositions:
-    """The positions of each posting of a term: those of posting i are ``flat[starts[i]:starts[i + 1]]``."""
+    """The positions of each posting of a term, as keys ``document << 32 | position``, ascending.
 
-    flat: np.ndarray  # int64
+    Those of posting i are ``keys[starts[i]:starts[i + 1]]``. A key holds
+    its document, so two terms' keys compare across all documents at once:
+    the second word of a phrase stands one key after the first.
+    """
+
+    keys: np.ndarray  # int64
     starts: np.ndarray  # int64, one more than there are postings
 
     @property
     def nbytes(self) -> int:
-        return self.flat.nbytes + self.starts.nbytes
+        return self.keys.nbytes + self.starts.nbytes
 
     def of(self, posting: int) -> list[int]:
-        return self.flat[self.starts[posting]:self.starts[posting + 1]].tolist()
+        """The positions of posting number ``posting``."""
+        return (self.keys[self.starts[posting]:self.starts[posting + 1]] & POSITION_MASK).tolist()
 
 
 _NO_IDS = np.zeros(0, dtype=np.int64)
@@ -204,7 +211,8 @@ class IndexArrays:
     def positions(self, fieldname: str, text: str) -> TermPositions:
         """The positions of each posting of term(fieldname, text), in the same order."""
         def decode() -> TermPositions:
-            return decode_positions(self._decode(fieldname, text, with_values=True)[2])
+            ids, _, values, _ = self._decode(fieldname, text, with_values=True)
+            return decode_positions(ids, values)
         return self._kept(self._positions, (fieldname, text), decode)
 
     def forget(self) -> None:
@@ -311,8 +319,8 @@ def decode_blocks(raw: bytes, with_values: bool) -> tuple[np.ndarray, np.ndarray
     return ids, weights, values
 
 
-def decode_positions(values: list[bytes]) -> TermPositions:
-    """Flatten Whoosh Positions values (a 4-byte count, then the pickled list of position deltas)."""
+def decode_positions(ids: np.ndarray, values: list[bytes]) -> TermPositions:
+    """Keys of the Whoosh Positions values of postings ids (each a 4-byte count, then the pickled deltas)."""
     deltas: list[int] = []
     counts = np.zeros(len(values), dtype=np.int64)
     for number, value in enumerate(values):
@@ -327,5 +335,5 @@ def decode_positions(values: list[bytes]) -> TermPositions:
     has_any = counts > 0
     first = starts[:-1][has_any]
     before[has_any] = running[first] - np.asarray(deltas, dtype=np.int64)[first]
-    flat = running - np.repeat(before, counts)
-    return TermPositions(flat, starts)
+    positions = running - np.repeat(before, counts)
+    return TermPositions((np.repeat(np.asarray(ids, dtype=np.int64), counts) << 32) | positions, starts)

@@ -16,11 +16,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from whoosh import query as wq
 
 from search import Index
 from search.analyze import stem_or_none
-from search.evaluate import Evaluator, Matches, spans_match
+from search.evaluate import Evaluator, Matches, common, pairs_within, spans_match
 from search.normalize import normalize_text
 from search.postings import IndexArrays, decode_positions
 from search.query import parse_query
@@ -151,8 +153,25 @@ def test_positions_decode_as_whoosh_encodes_them():
 
     lists = [[0], [3, 7, 8], [], [12], [1, 100, 1000]]
     encoded = [Positions().encode(positions) for positions in lists if positions]
-    decoded = decode_positions(encoded)
+    docs = np.array([2, 5, 6, 40])
+    decoded = decode_positions(docs, encoded)
     assert [decoded.of(i) for i in range(len(encoded))] == [p for p in lists if p]
+    assert (decoded.keys >> 32).tolist() == [2, 5, 5, 5, 6, 40, 40, 40]
+    assert decoded.keys.tolist() == sorted(decoded.keys.tolist())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.lists(st.integers(0, 30), max_size=6), st.lists(st.integers(0, 30), max_size=6)),
+                max_size=8),
+       st.integers(1, 3), st.booleans())
+def test_pairs_within_agrees_with_the_span_rule(documents, slop, ordered):
+    def keys(which):
+        return np.array([(doc << 32) | p for doc, lists in enumerate(documents) for p in sorted(set(lists[which]))],
+                        dtype=np.int64)
+
+    expected = [doc for doc, (first, second) in enumerate(documents)
+                if first and second and spans_match([sorted(set(first)), sorted(set(second))], slop, ordered, 1)]
+    assert pairs_within(keys(0), keys(1), slop, ordered).tolist() == expected
 
 
 @pytest.mark.parametrize(("positions", "slop", "ordered", "expected"), [
@@ -216,3 +235,11 @@ def test_a_negated_word_excludes_every_document_holding_it(index):
     for field, text in [("body", "الهلال"), ("title", "الهلال"), ("body_stem", "هلال"), ("title_stem", "هلال")]:
         holding |= {opened.reader.stored_fields(d)["id"] for d in opened.arrays().term(field, text).ids.tolist()}
     assert holding and not holding & {hit.id for hit in results.hits}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sets(st.integers(0, 60), max_size=25), st.sets(st.integers(0, 60), max_size=40))
+def test_common_finds_each_shared_document_in_both_arrays(first, second):
+    a, b = np.array(sorted(first), dtype=np.int64), np.array(sorted(second), dtype=np.int64)
+    in_a, in_b = common(a, b)
+    assert a[in_a].tolist() == b[in_b].tolist() == sorted(first & second)
