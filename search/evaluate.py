@@ -41,6 +41,11 @@ class Matches(NamedTuple):
     def count(self) -> int:
         return len(self.ids)
 
+    @property
+    def nbytes(self) -> int:
+        """What a term's kept scores add to postings.IndexArrays' budget (its ids are its postings', counted there)."""
+        return self.scores.nbytes
+
 
 NOTHING = Matches(np.zeros(0, dtype=np.int64), np.zeros(0))
 _NO_INDICES = np.zeros(0, dtype=np.int64)
@@ -97,28 +102,28 @@ class Evaluator:
     # ----- leaves ---------------------------------------------------------
 
     def _term(self, query: wq.Term) -> Matches:
-        postings = self.arrays.term(query.fieldname, query.text)
-        if not len(postings.ids):
-            return NOTHING
-        scores = self._term_scores(query.fieldname, query.text, postings)
-        if query.boost != 1.0:
-            scores = scores * query.boost  # Whoosh's WrappingMatcher around the term
-        return Matches(postings.ids, scores)
+        found = self._scored(query.fieldname, query.text)
+        if query.boost != 1.0 and len(found.ids):
+            return Matches(found.ids, found.scores * query.boost)  # Whoosh's WrappingMatcher around the term
+        return found
 
-    def _term_scores(self, fieldname: str, text: str, postings) -> np.ndarray:
-        """BM25 of each posting, as LuceneBM25Scorer._score computes it (WeightScorer when unscorable)."""
+    def _scored(self, fieldname: str, text: str) -> Matches:
+        """The term's documents and BM25 scores (LuceneBM25Scorer._score; WeightScorer when unscorable), kept."""
         field = self.reader.schema[fieldname]
-        if not field.scorable:
-            return postings.weights
         b = self.scoring.field_b.get(fieldname, self.scoring.B)
         k1 = self.scoring.K1
 
-        def bm25() -> np.ndarray:
+        def bm25() -> Matches:
+            postings = self.arrays.term(fieldname, text)
+            if not len(postings.ids):
+                return NOTHING
+            if not field.scorable:
+                return Matches(postings.ids, postings.weights)
             tf = postings.weights
             length = self.arrays.lengths(fieldname)[postings.ids]
             idf = lucene_idf(self.reader.doc_count_all(), postings.doc_frequency)
             average_length = self.reader.field_length(fieldname) / (self.reader.doc_count_all() or 1) or 1
-            return idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / average_length))
+            return Matches(postings.ids, idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / average_length)))
 
         return self.arrays.scores((fieldname, text, b, k1), bm25)
 
@@ -138,21 +143,25 @@ class Evaluator:
             return result
         return Matches(result.ids, result.scores * query.boost)
 
-    def _union(self, parts: list[Matches]) -> tuple[Matches, np.ndarray]:
-        """Documents in any part, with the sum of the parts' scores and how many parts hold each.
+    def _union(self, parts: list[Matches], boosts: list[float] | None = None) -> tuple[Matches, np.ndarray]:
+        """Documents in any part, with the sum of the parts' scores (times their boosts) and how many parts hold each.
 
         Few postings are merged by sorting them; many are added up in
         arrays over every document, whose cost does not grow with them.
         """
-        parts = [p for p in parts if len(p.ids)]
-        if not parts:
+        boosted = [(part, boost) for part, boost in zip(parts, boosts or [1.0] * len(parts)) if len(part.ids)]
+        if not boosted:
             return NOTHING, np.zeros(0, dtype=np.int64)
-        if len(parts) == 1:
-            return parts[0], np.ones(len(parts[0].ids), dtype=np.int64)
-        postings = sum(len(p.ids) for p in parts)
+        if len(boosted) == 1:
+            part, boost = boosted[0]
+            scores = part.scores if boost == 1.0 else part.scores * boost
+            return Matches(part.ids, scores), np.ones(len(part.ids), dtype=np.int64)
+        postings = sum(len(part.ids) for part, _ in boosted)
         if postings * SORTED_UNION_SHARE < self.size:
-            ids = np.concatenate([p.ids for p in parts])
-            scores = np.concatenate([p.scores for p in parts])
+            ids = np.concatenate([part.ids for part, _ in boosted])
+            scores = np.concatenate([part.scores for part, _ in boosted])
+            if any(boost != 1.0 for _, boost in boosted):
+                scores *= np.repeat([boost for _, boost in boosted], [len(part.ids) for part, _ in boosted])
             order = np.argsort(ids, kind="stable")  # stable: each document's scores add in part order
             ids, scores = ids[order], scores[order]
             starts = np.flatnonzero(np.concatenate(([True], ids[1:] != ids[:-1])))
@@ -160,18 +169,19 @@ class Evaluator:
             return Matches(ids[starts], np.add.reduceat(scores, starts)), counts
         totals = np.zeros(self.size)
         counts = np.zeros(self.size, dtype=np.int32)
-        for part in parts:  # a part's ids are distinct, so += adds each score once
-            totals[part.ids] += part.scores
+        for part, boost in boosted:  # a part's ids are distinct, so += adds each score once
+            totals[part.ids] += part.scores if boost == 1.0 else part.scores * boost
             counts[part.ids] += 1
         ids = np.flatnonzero(counts > 0)  # on a bool array: several times faster than on int32
         return Matches(ids, totals[ids]), counts[ids]
 
     def _or(self, query: wq.Or) -> Matches:
         if all(type(q) is wq.Term for q in query.subqueries):  # a word's fields, a prefix's terms
-            parts = [self._term(q) for q in query.subqueries]  # no memo: terms are cached in arrays
+            # Each term's kept scores, boosted in the union: one multiplication, not one a term.
+            parts = [self._scored(q.fieldname, q.text) for q in query.subqueries]
+            union, _ = self._union(parts, [q.boost for q in query.subqueries])
         else:
-            parts = self._parts(query)
-        union, _ = self._union(parts)
+            union, _ = self._union(self._parts(query))
         return self._boosted(query, union)
 
     def _and(self, query: wq.And) -> Matches:

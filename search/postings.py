@@ -39,6 +39,7 @@ HEADER_MAGIC = b"W3Bl"  # WHOOSH3_HEADER_MAGIC: the start of a term's postings
 DEFAULT_BUDGET_MB = 256  # decoded postings kept per generation (ids, weights, positions, scores)
 DOCUMENTS_KEPT = 2048  # stored fields kept unpickled: a few hundred pages of hits
 LOOKUPS_KEPT = 65536  # memoised document frequencies and prefix expansions
+ENTRY_BYTES = 200  # a kept entry's key and objects: absent terms, kept empty, count too
 MAX_EXPANSION_KEPT = 4096  # terms kept of one prefix expansion (queries use far fewer)
 POSITION_MASK = (1 << 32) - 1  # the position part of a TermPositions key
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
@@ -204,8 +205,9 @@ class IndexArrays:
             return TermArrays(ids, weights, doc_frequency) if doc_frequency else EMPTY
         return self._kept(self._terms, (fieldname, text), decode)
 
-    def scores(self, key: tuple, compute) -> np.ndarray:
-        """compute(), kept under key (a term and the scoring's parameters): a term's scores are fixed per generation."""
+    def scores(self, key: tuple, compute):
+        """compute() (a term's documents and scores, with an nbytes), kept under key (the term and the
+        scoring's parameters): a term's scores are fixed per generation."""
         return self._kept(self._scores, key, compute)
 
     def positions(self, fieldname: str, text: str) -> TermPositions:
@@ -234,11 +236,11 @@ class IndexArrays:
                 cache.move_to_end(key)
                 return value
             value = cache[key] = compute()
-            self._held += value.nbytes
+            self._held += value.nbytes + ENTRY_BYTES
             caches = (self._terms, self._positions, self._scores)
             while self._held > self.budget and any(caches):
                 _, dropped = max(caches, key=len).popitem(last=False)
-                self._held -= dropped.nbytes
+                self._held -= dropped.nbytes + ENTRY_BYTES
             return value
 
     def _decode(self, fieldname: str, text: str, with_values: bool):
