@@ -63,6 +63,7 @@ class Evaluator:
         self.open_searcher = open_searcher  # () -> a Whoosh Searcher, for node types without a rule
         self.size = arrays.doc_count
         self._memo: dict[int, tuple[wq.Query, Matches]] = {}
+        self._unions: dict[tuple[int, ...], tuple[Matches, np.ndarray]] = {}  # by the ids of an Or's parts
 
     def matches(self, query: wq.Query) -> Matches:
         """The documents query matches and their scores, as Whoosh would score them.
@@ -143,8 +144,10 @@ class Evaluator:
             return result
         return Matches(result.ids, result.scores * query.boost)
 
-    def _union(self, parts: list[Matches], boosts: list[float] | None = None) -> tuple[Matches, np.ndarray]:
-        """Documents in any part, with the sum of the parts' scores (times their boosts) and how many parts hold each.
+    def _union(self, parts: list[Matches], boosts: list[float] | None = None,
+               counted: bool = False) -> tuple[Matches, np.ndarray | None]:
+        """Documents in any part, with the sum of the parts' scores (times their boosts), and if
+        ``counted`` how many parts hold each (else None).
 
         Few postings are merged by sorting them; many are added up in
         arrays over every document, whose cost does not grow with them.
@@ -155,25 +158,28 @@ class Evaluator:
         if len(boosted) == 1:
             part, boost = boosted[0]
             scores = part.scores if boost == 1.0 else part.scores * boost
-            return Matches(part.ids, scores), np.ones(len(part.ids), dtype=np.int64)
+            return Matches(part.ids, scores), np.ones(len(part.ids), dtype=np.int64) if counted else None
         postings = sum(len(part.ids) for part, _ in boosted)
         if postings * SORTED_UNION_SHARE < self.size:
             ids = np.concatenate([part.ids for part, _ in boosted])
             scores = np.concatenate([part.scores for part, _ in boosted])
             if any(boost != 1.0 for _, boost in boosted):
                 scores *= np.repeat([boost for _, boost in boosted], [len(part.ids) for part, _ in boosted])
-            order = np.argsort(ids, kind="stable")  # stable: each document's scores add in part order
+            order = ids.argsort(kind="stable")  # stable: each document's scores add in part order
             ids, scores = ids[order], scores[order]
-            starts = np.flatnonzero(np.concatenate(([True], ids[1:] != ids[:-1])))
-            counts = np.diff(np.append(starts, len(ids)))
+            starts = np.concatenate(([True], ids[1:] != ids[:-1])).nonzero()[0]
+            counts = np.diff(np.append(starts, len(ids))) if counted else None
             return Matches(ids[starts], np.add.reduceat(scores, starts)), counts
         totals = np.zeros(self.size)
-        counts = np.zeros(self.size, dtype=np.int32)
+        held = np.zeros(self.size, dtype=np.int32 if counted else bool)
         for part, boost in boosted:  # a part's ids are distinct, so += adds each score once
             totals[part.ids] += part.scores if boost == 1.0 else part.scores * boost
-            counts[part.ids] += 1
-        ids = np.flatnonzero(counts > 0)  # on a bool array: several times faster than on int32
-        return Matches(ids, totals[ids]), counts[ids]
+            if counted:
+                held[part.ids] += 1
+            else:
+                held[part.ids] = True
+        ids = (held > 0 if counted else held).nonzero()[0]  # on a bool array: several times faster than on int32
+        return Matches(ids, totals[ids]), held[ids] if counted else None
 
     def _or(self, query: wq.Or) -> Matches:
         if all(type(q) is wq.Term for q in query.subqueries):  # a word's fields, a prefix's terms
@@ -181,11 +187,18 @@ class Evaluator:
             parts = [self._scored(q.fieldname, q.text) for q in query.subqueries]
             union, _ = self._union(parts, [q.boost for q in query.subqueries])
         else:
-            union, _ = self._union(self._parts(query))
+            union, counts = self._union(self._parts(query), counted=True)
+            # An And of the same parts (a keyword query's first tier) is then the documents all of them hold.
+            self._unions[tuple(map(id, query.subqueries))] = (union, counts)
         return self._boosted(query, union)
 
     def _and(self, query: wq.And) -> Matches:
-        return self._boosted(query, self._intersection(self._parts(query)))
+        seen = self._unions.get(tuple(map(id, query.subqueries)))
+        if seen is None:
+            return self._boosted(query, self._intersection(self._parts(query)))
+        union, counts = seen  # its scores add the parts in order, as _intersection does
+        every = counts == len(query.subqueries)
+        return self._boosted(query, Matches(union.ids[every], union.scores[every]))
 
     def _intersection(self, parts: list[Matches]) -> Matches:
         """Documents in every part, with the sum of the parts' scores (added in part order)."""
@@ -199,7 +212,7 @@ class Evaluator:
 
     def _coordinated(self, query: Coordinated) -> Matches:
         """Sum of the parts times (parts matched / parts) ** exponent (scoring.CoordinationMatcher)."""
-        union, counts = self._union(self._parts(query))
+        union, counts = self._union(self._parts(query), counted=True)
         share = counts / len(query.subqueries)
         return Matches(union.ids, union.scores * query.boost * share ** query.exponent)
 
