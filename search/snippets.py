@@ -31,6 +31,7 @@ from .stem import strip_prefix
 
 SNIPPET_TOKENS = 30  # about two lines of news text
 LEAD_TOKENS = 3  # a snippet window starts this many words before its first match
+LIKELY_CHARACTERS_A_TOKEN = 8  # a stretch this long a token likely holds them all (only speed depends on it)
 MAX_FUZZY_DISTANCE = 2
 # The rules that tell the written word from the typed one: the only ones
 # that depend on more than the word's normalized form.
@@ -346,13 +347,17 @@ def _best_window(positions: list[int], matches: list[Match], size: int) -> tuple
     ``positions`` are the matches' token indices, in increasing order.
     """
     terms = [m.term for m in matches]
-    unbeatable = (len(set(terms)), len(terms))  # every term and every match: no later window wins
+    distinct = len(set(terms))
+    unbeatable = (distinct, len(terms))  # every term and every match: no later window wins
     best_first, best_key, chosen = 0, (-1, -1), -1
+    low = high = 0  # the window's matches: positions[low:high] (both bounds only move forward)
     for index, position in enumerate(positions):
         window_start = position - LEAD_TOKENS if position > LEAD_TOKENS else 0
-        low = bisect.bisect_left(positions, window_start)
-        high = bisect.bisect_left(positions, window_start + size, low)
-        key = (len(set(terms[low:high])), high - low)
+        while positions[low] < window_start:
+            low += 1
+        while high < len(positions) and positions[high] < window_start + size:
+            high += 1
+        key = (distinct if distinct == 1 else len(set(terms[low:high])), high - low)
         if key > best_key:
             best_key, best_first, chosen = key, window_start, index
             if key == unbeatable:
@@ -564,11 +569,11 @@ def _literal(needle: str) -> tuple[re.Pattern, int, tuple]:
 def _count_tokens(text: str, start: int, end: int, cap: int) -> int:
     """How many tokens start in text[start:end], counted no further than cap.
 
-    One match of cap tokens answers for a long stretch; a stretch too short
-    to hold cap of them (each token but the last needs a separator after
-    it) is counted token by token straight away.
+    One match of cap tokens answers for a long stretch; a shorter one,
+    which likely holds fewer (news words average six characters with their
+    space), is counted token by token straight away rather than scanned twice.
     """
-    if end - start >= 2 * cap - 1 and _token_run(cap).match(text, start, end):
+    if end - start >= LIKELY_CHARACTERS_A_TOKEN * cap and _token_run(cap).match(text, start, end):
         return cap
     return len(_alphabet().token_end.findall(text, start, end))
 
