@@ -244,10 +244,11 @@ class Evaluator:
     def _spans(self, terms: list[wq.Term], slop: int, ordered: bool, mindist: int) -> Matches:
         """Documents holding every term within the span rule, scored as the sum of the terms' scores."""
         if len(terms) == 2 and mindist == 1:
-            if not all(len(self.arrays.term(term.fieldname, term.text).ids) for term in terms):
+            parts = [self.matches(term) for term in terms]
+            if not all(len(part.ids) for part in parts):
                 return NOTHING  # no positions to decode
             first, second = (self.arrays.positions(term.fieldname, term.text).keys for term in terms)
-            return self._sum_within(terms, pairs_within(first, second, slop, ordered))
+            return summed_at(parts, pairs_within(first, second, slop, ordered))
         every = self._and_of(terms)
         candidates = every.ids
         if not len(candidates):
@@ -262,17 +263,6 @@ class Evaluator:
     def _and_of(self, terms: list[wq.Term]) -> Matches:
         """Documents holding every term, scored by the sum of the terms' scores (Whoosh's intersection)."""
         return self._intersection([self.matches(term) for term in terms])
-
-    def _sum_within(self, terms: list[wq.Term], docs: np.ndarray) -> Matches:
-        """docs (each holding every term) scored as _and_of scores them: the terms' scores added in order."""
-        if not len(docs):
-            return NOTHING
-        scores = None
-        for term in terms:
-            found = self.matches(term)
-            score = found.scores[np.searchsorted(found.ids, docs)]
-            scores = score if scores is None else scores + score
-        return Matches(docs, scores)
 
     def _positions_in(self, term: wq.Term, docs: np.ndarray) -> list[list[int]]:
         """The positions of term in each of docs (all of which hold it)."""
@@ -294,6 +284,16 @@ class Evaluator:
                     scores.append(matcher.score())
                     matcher.next()
         return Matches(np.asarray(ids, dtype=np.int64), np.asarray(scores, dtype=np.float64))
+
+
+def summed_at(parts: list[Matches], docs: np.ndarray) -> Matches:
+    """docs (ascending, each in every part) scored as _intersection scores them: the parts' scores added in order."""
+    if not len(docs):
+        return NOTHING
+    scores = parts[0].scores[parts[0].ids.searchsorted(docs)]
+    for part in parts[1:]:
+        scores = scores + part.scores[part.ids.searchsorted(docs)]
+    return Matches(docs, scores)
 
 
 def restrict(matches: Matches, allowed: np.ndarray) -> Matches:
