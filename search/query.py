@@ -159,6 +159,22 @@ class _Lexeme:
     text: str
     position: int
     slop: int = 0
+    operator: str | None = None  # OR, AND, NOT or NEAR when the word is one
+
+
+def _word_lexeme(text: str, position: int) -> _Lexeme:
+    """A word lexeme and the operator it spells, if any: found once here, asked at every step of the parse."""
+    return _Lexeme("word", text, position, operator=_operator(text))
+
+
+def _operator(word: str) -> str | None:
+    normalized = word if word.isascii() else _normalized(word)
+    for name, words in (("OR", OR_WORDS), ("AND", AND_WORDS), ("NOT", NOT_WORDS), ("NEAR", NEAR_WORDS)):
+        if normalized in words:
+            return name
+    if word.startswith("NEAR/") and word[5:].isdigit():
+        return "NEAR"
+    return None
 
 
 def _lex(text: str) -> list[_Lexeme]:
@@ -185,7 +201,9 @@ def _lex(text: str) -> list[_Lexeme]:
             continue
         if kind == "stray":
             raise QueryError(f"closing quote {match.group()} without an opening one", position)
-        if kind != "space":
+        if kind == "word":
+            lexemes.append(_word_lexeme(match.group(), position))
+        elif kind != "space":
             lexemes.append(_Lexeme(kind, match.group(), position))
         position = match.end()
     return lexemes
@@ -220,15 +238,7 @@ class _Parser:
 
     def peek_operator(self) -> str | None:
         lexeme = self.peek()
-        if lexeme is None or lexeme.kind != "word":
-            return None
-        word = lexeme.text if lexeme.text.isascii() else _normalized(lexeme.text)
-        for name, words in (("OR", OR_WORDS), ("AND", AND_WORDS), ("NOT", NOT_WORDS), ("NEAR", NEAR_WORDS)):
-            if word in words:
-                return name
-        if lexeme.text.startswith("NEAR/") and lexeme.text[5:].isdigit():
-            return "NEAR"
-        return None
+        return None if lexeme is None else lexeme.operator
 
     def or_expr(self) -> Node | None:
         children = [self.and_expr()]
@@ -307,7 +317,7 @@ class _Parser:
             self.index += 1  # a lone sign (a dash before a question): nothing to apply it to
             return None
         if lexeme.kind == "word" and lexeme.text[0] in "-+!" and len(lexeme.text) > 1:
-            self.lexemes[self.index] = _Lexeme("word", lexeme.text[1:], lexeme.position + 1)
+            self.lexemes[self.index] = _word_lexeme(lexeme.text[1:], lexeme.position + 1)
             child = self.unary()
             if child is None:
                 return None
