@@ -175,11 +175,11 @@ class IndexArrays:
         """reader.doc_frequency, memoised: each query word asks it for its clitic remainder."""
         return self._lookup(("df", fieldname, text), lambda: self.reader.doc_frequency(fieldname, text))
 
-    def expand_prefix(self, fieldname: str, prefix: str) -> tuple[bytes, ...]:
-        """The first MAX_EXPANSION_KEPT index terms starting with prefix, memoised (a merge over segments)."""
+    def expand_prefix(self, fieldname: str, prefix: str) -> tuple[str, ...]:
+        """The first MAX_EXPANSION_KEPT index terms starting with prefix, decoded, memoised (a merge over segments)."""
         def expand():
             terms = self.reader.expand_prefix(fieldname, prefix)
-            return tuple(term for term, _ in zip(terms, range(MAX_EXPANSION_KEPT)))
+            return tuple(term.decode("utf-8") for term, _ in zip(terms, range(MAX_EXPANSION_KEPT)))
         return self._lookup(("prefix", fieldname, prefix), expand)
 
     def terms_within(self, fieldname: str, text: str, maxdist: int, prefix: int = 0):
