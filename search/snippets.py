@@ -31,7 +31,9 @@ from .stem import strip_prefix
 
 SNIPPET_TOKENS = 30  # about two lines of news text
 LEAD_TOKENS = 3  # a snippet window starts this many words before its first match
-LIKELY_CHARACTERS_A_TOKEN = 8  # a stretch this long a token likely holds them all (only speed depends on it)
+# A stretch of this many characters per token likely holds that many tokens
+# (news words average six characters and a space). Speed depends on it, results do not.
+LIKELY_CHARACTERS_A_TOKEN = 8
 MAX_FUZZY_DISTANCE = 2
 # The rules that tell the written word from the typed one: the only ones
 # that depend on more than the word's normalized form.
@@ -567,11 +569,12 @@ def _literal(needle: str) -> tuple[re.Pattern, int, tuple]:
 
 
 def _count_tokens(text: str, start: int, end: int, cap: int) -> int:
-    """How many tokens start in text[start:end], counted no further than cap.
+    """How many tokens start in text[start:end]: exactly, or cap for a long stretch holding that many.
 
     One match of cap tokens answers for a long stretch; a shorter one,
-    which likely holds fewer (news words average six characters with their
-    space), is counted token by token straight away rather than scanned twice.
+    which likely holds fewer, is counted token by token straight away
+    rather than scanned twice. (Past cap, a count moves every later match
+    alike, which changes no window.)
     """
     if end - start >= LIKELY_CHARACTERS_A_TOKEN * cap and _token_run(cap).match(text, start, end):
         return cap
