@@ -168,6 +168,7 @@ def _word_lexeme(text: str, position: int) -> _Lexeme:
 
 
 def _operator(word: str) -> str | None:
+    """The operator a typed word spells (OR, AND, NOT, NEAR), or None."""
     normalized = word if word.isascii() else _normalized(word)
     for name, words in (("OR", OR_WORDS), ("AND", AND_WORDS), ("NOT", NOT_WORDS), ("NEAR", NEAR_WORDS)):
         if normalized in words:
