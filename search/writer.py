@@ -131,10 +131,7 @@ class TermPool:
         times both boosts, value: the encoded positions), without a tuple
         per term: this is the inner loop of every build.
         """
-        terms = self._terms(fieldname)
-        if docnum <= self.last_docnum[fieldname]:
-            self.unordered_fields.add(fieldname)
-        self.last_docnum[fieldname] = max(docnum, self.last_docnum[fieldname])
+        terms = self._document_terms(fieldname, docnum)
         get = terms.get
         known = len(terms)
         field_boost = field_format.field_boost
@@ -154,17 +151,12 @@ class TermPool:
                 terms[btext] = [docnum, weight, value]
             else:
                 postings += (docnum, weight, value)
-        self.size += self.POSTING_BYTES * len(positions) + self.TERM_BYTES * (len(terms) - known)
-        if self.size > self.limit:
-            self.save()
+        self._grew(len(positions), len(terms) - known)
         return sum(map(len, positions.values()))
 
     def add_field(self, fieldname: str, docnum: int, items, fieldboost: float, scorable: bool) -> int:
         """File one document's postings of one field (field.index() items); return the field length."""
-        terms = self._terms(fieldname)
-        if docnum <= self.last_docnum[fieldname]:
-            self.unordered_fields.add(fieldname)
-        self.last_docnum[fieldname] = max(docnum, self.last_docnum[fieldname])
+        terms = self._document_terms(fieldname, docnum)
         get = terms.get
         length = 0
         known = len(terms)
@@ -181,10 +173,22 @@ class TermPool:
                 terms[btext] = [docnum, weight, value]
             else:
                 postings.extend((docnum, weight, value))
-        self.size += self.POSTING_BYTES * count + self.TERM_BYTES * (len(terms) - known)
+        self._grew(count, len(terms) - known)
+        return length
+
+    def _document_terms(self, fieldname: str, docnum: int) -> dict[bytes, list]:
+        """The field's terms, about to take all of docnum's postings (noting a document out of order)."""
+        terms = self._terms(fieldname)
+        if docnum <= self.last_docnum[fieldname]:
+            self.unordered_fields.add(fieldname)
+        self.last_docnum[fieldname] = max(docnum, self.last_docnum[fieldname])
+        return terms
+
+    def _grew(self, postings: int, new_terms: int) -> None:
+        """Count what one document's postings added, and spill to a run file past the budget."""
+        self.size += self.POSTING_BYTES * postings + self.TERM_BYTES * new_terms
         if self.size > self.limit:
             self.save()
-        return length
 
     def save(self) -> None:
         """Write every term, sorted, to a new run file and empty the memory."""
