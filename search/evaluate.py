@@ -154,7 +154,7 @@ class Evaluator:
         """
         boosted = [(part, boost) for part, boost in zip(parts, boosts or [1.0] * len(parts)) if len(part.ids)]
         if not boosted:
-            return NOTHING, np.zeros(0, dtype=np.int64)
+            return NOTHING, np.zeros(0, dtype=np.int64) if counted else None
         if len(boosted) == 1:
             part, boost = boosted[0]
             scores = part.scores if boost == 1.0 else part.scores * boost
