@@ -62,7 +62,7 @@ from .reader_cache import ReaderCache
 from .results import ArticleView, SearchResults
 from .schema import build_schema
 from .searching import DEFAULT_TIME_LIMIT, SearchOptions, article_view, run_search
-from .sources import Article, Problem, SeedFile, SeedsError, file_hash, iter_articles, scan
+from .sources import WARNING, Article, Problem, SeedFile, SeedsError, file_hash, iter_articles, scan
 from .writer import BYTES_PROTOCOL, open_writer
 
 MARKER = ".arabic-search-index"
@@ -600,10 +600,12 @@ class _Run:
             read_any = True
             owner = self.owners.get(item.id)
             if owner == path:
-                problems.append(Problem(path, f"duplicate id {item.id!r} within the file; kept the first"))
+                problems.append(Problem(path, f"duplicate id {item.id!r} within the file; kept the first",
+                                        severity=WARNING))
                 continue
             if owner is not None and owner < path:
-                problems.append(Problem(path, f"duplicate id {item.id!r} (already indexed from {owner}); skipped"))
+                problems.append(Problem(path, f"duplicate id {item.id!r} (already indexed from {owner}); skipped",
+                                        severity=WARNING))
                 shadowed.append(item.id)
                 continue
             if owner is not None:

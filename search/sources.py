@@ -94,6 +94,14 @@ class Article:
     author: str | None = None
 
 
+# How bad a Problem is. An error: a file or record that could not be read or
+# parsed, so articles the user meant to index are missing (``index`` exits 2).
+# A warning: something passed over on purpose or kept with a small loss (a
+# record without text, an unknown file type, a date that did not parse).
+ERROR = "error"
+WARNING = "warning"
+
+
 @dataclass(frozen=True)
 class Problem:
     """Something in the seeds that was skipped or half-used, and why (one line)."""
@@ -101,6 +109,11 @@ class Problem:
     path: str
     reason: str
     line: int | None = None  # 1-based line of the file, when known
+    severity: str = ERROR  # ERROR or WARNING
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
 
 
 @dataclass(frozen=True)
@@ -163,14 +176,14 @@ def walk(folder: Path, prefix: str, seen: dict[Path, str], ancestors: list[Path]
         if is_folder:
             resolved = Path(entry.path).resolve()
             if resolved in seen:
-                problems.append(Problem(relative, folder_seen_reason(resolved, seen, ancestors)))
+                problems.append(Problem(relative, folder_seen_reason(resolved, seen, ancestors), severity=WARNING))
                 continue
             seen[resolved] = relative
             walk(Path(entry.path), relative + "/", seen, ancestors + [resolved], files, problems)
         elif not is_regular_file(entry):
-            problems.append(Problem(relative, f"{dangling_reason(entry.path)}, ignored"))
+            problems.append(dangling_problem(relative, entry.path))
         elif not has_seed_suffix(entry.name):
-            problems.append(Problem(relative, f"unknown file type {suffix_label(entry.name)}, ignored"))
+            problems.append(Problem(relative, f"unknown file type {suffix_label(entry.name)}, ignored", severity=WARNING))
         else:
             try:
                 stat = entry.stat()
@@ -188,15 +201,16 @@ def is_regular_file(entry: os.DirEntry) -> bool:
         return False
 
 
-def dangling_reason(path: str) -> str:
-    """What an entry that is neither file nor folder is: a broken or looping link, a socket..."""
+def dangling_problem(relative: str, path: str) -> Problem:
+    """An entry that is neither file nor folder: a broken or looping link (an error: a file meant
+    to be read is not), or a socket, a FIFO, a device (a warning: never a seed)."""
     try:
         os.stat(path)
     except OSError as error:
         if error.errno == errno.ELOOP:
-            return "symlink loop"  # a link to itself, or links pointing at each other
-        return f"broken symlink ({error.strerror})"
-    return "not a regular file"
+            return Problem(relative, "symlink loop, ignored")  # a link to itself, or links pointing at each other
+        return Problem(relative, f"broken symlink ({error.strerror}), ignored")
+    return Problem(relative, "not a regular file, ignored", severity=WARNING)
 
 
 def folder_seen_reason(resolved: Path, seen: dict[Path, str], ancestors: list[Path]) -> str:
@@ -258,7 +272,7 @@ def iter_articles(seeds_dir: Path, path: str) -> Iterator[Article | Problem]:
     full_path = Path(seeds_dir) / path
     suffix = Path(path).suffix.lower()
     if suffix not in SEED_SUFFIXES:
-        yield Problem(path, f"unknown file type {suffix_label(path)}, ignored")
+        yield Problem(path, f"unknown file type {suffix_label(path)}, ignored", severity=WARNING)
         return
     try:
         if suffix == ".jsonl":
@@ -271,11 +285,11 @@ def iter_articles(seeds_dir: Path, path: str) -> Iterator[Article | Problem]:
         return
     text, damaged_at = decode(data)
     if damaged_at is not None:
-        yield Problem(path, damaged_reason(data, damaged_at), data.count(b"\n", 0, damaged_at) + 1)
+        yield Problem(path, damaged_reason(data, damaged_at), data.count(b"\n", 0, damaged_at) + 1, WARNING)
     if text is None:
         yield Problem(path, NOT_TEXT)
     elif not text.strip():
-        yield Problem(path, EMPTY)
+        yield Problem(path, EMPTY, severity=WARNING)
     elif suffix == ".json":
         yield from json_items(text, path)
     else:
@@ -324,7 +338,7 @@ def jsonl_items(file: BinaryIO, path: str) -> Iterator[Article | Problem]:
     index = 0
     for number, line, damaged in jsonl_lines(file):
         if damaged:
-            yield Problem(path, damaged, number)
+            yield Problem(path, damaged, number, WARNING)
         if line is None:
             yield Problem(path, NOT_TEXT, number)
             index += 1
@@ -339,7 +353,7 @@ def jsonl_items(file: BinaryIO, path: str) -> Iterator[Article | Problem]:
             yield from record_items(record, path, index, line=number)
         index += 1
     if index == 0:
-        yield Problem(path, EMPTY)
+        yield Problem(path, EMPTY, severity=WARNING)
 
 
 def starts_with_utf16_bom(file: BinaryIO) -> bool:
@@ -391,14 +405,15 @@ def record_article(record: object, path: str, index: int, line: int | None) -> t
     title = field_text(record, TITLE_FIELD) or ""
     body = first_field_text(record, BODY_FIELDS) or ""
     if not title and not body:
-        return None, [Problem(path, f"record {index} has no text", line)]
+        return None, [Problem(path, f"record {index} has no text", line, WARNING)]
     problems = []
     date = None
     raw_date = first_field_text(record, DATE_FIELDS)
     if raw_date is not None:
         date = parse_date(raw_date)
         if date is None:
-            problems.append(Problem(path, f"record {index}: unparseable date {raw_date!r}, kept without date", line))
+            problems.append(Problem(path, f"record {index}: unparseable date {raw_date!r}, kept without date", line,
+                                    WARNING))
     url = field_text(record, "url")
     article = Article(
         id=field_text(record, "id") or url or f"{path}#{index}",

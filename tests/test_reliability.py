@@ -25,7 +25,7 @@ from click.testing import CliRunner
 import cli
 from search import Index, QueryError, parse_query
 from search.query import MAX_QUERY_LENGTH, MAX_NESTING
-from search.sources import EMPTY, NOT_TEXT, Problem
+from search.sources import EMPTY, NOT_TEXT, WARNING, Problem
 from search.whoosh_query import MAX_EXPANSIONS, WEIGHTS, to_whoosh
 
 REPO = Path(__file__).resolve().parents[1]
@@ -109,8 +109,8 @@ DAMAGED = f"{HOSPITAL_TITLE}\n{HOSPITAL}\n{CARAVAN}\n".encode("utf-8")
 DAMAGED_AT = DAMAGED.index("قافلة".encode("utf-8")) + 2  # inside the ف of قافلة, on line 3
 
 BAD_SEEDS = [
-    BadSeed("empty.txt", b"", (Problem("empty.txt", EMPTY),)),
-    BadSeed("empty.jsonl", b"\n  \n\n", (Problem("empty.jsonl", EMPTY),)),
+    BadSeed("empty.txt", b"", (Problem("empty.txt", EMPTY, severity=WARNING),)),
+    BadSeed("empty.jsonl", b"\n  \n\n", (Problem("empty.jsonl", EMPTY, severity=WARNING),)),
     BadSeed("scan.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8,
             (Problem("scan.txt", NOT_TEXT),)),
     BadSeed("archive.json", gzip.compress(json.dumps([record("x", "عنوان", OIL)], ensure_ascii=False).encode()),
@@ -123,12 +123,14 @@ BAD_SEEDS = [
     BadSeed("wide.jsonl", jsonl(record("wide-1", "الهلال", FOOTBALL), record("wide-2", "النفط", OIL)).encode("utf-16"),
             (), (("الهلال", "wide-1"), ("أوبك", "wide-2"))),
     BadSeed("damaged.txt", DAMAGED[:DAMAGED_AT] + b"\xff" + DAMAGED[DAMAGED_AT:],
-            (Problem("damaged.txt", "invalid UTF-8 (byte 0xff); read with bad bytes replaced by U+FFFD", 3),),
+            (Problem("damaged.txt", "invalid UTF-8 (byte 0xff); read with bad bytes replaced by U+FFFD", 3,
+                     WARNING),),
             (("مستشفى", "damaged.txt"), ("المتضررة", "damaged.txt"))),
     BadSeed("damaged.jsonl",
             jsonl(record("d-1", "النفط", OIL)).encode() + jsonl(record("d-2", "الهلال", FOOTBALL)).encode()
             .replace("نادي".encode(), b"\xd9\xff") + jsonl(record("d-3", "أمطار", WEATHER)).encode(),
-            (Problem("damaged.jsonl", "invalid UTF-8 (byte 0xd9); read with bad bytes replaced by U+FFFD", 2),),
+            (Problem("damaged.jsonl", "invalid UTF-8 (byte 0xd9); read with bad bytes replaced by U+FFFD", 2,
+                     WARNING),),
             (("أوبك", "d-1"), ("النصر", "d-2"), ("الأرصاد", "d-3"))),
     BadSeed("broken.json", BROKEN_JSON.encode(), (Problem("broken.json", "invalid JSON: Expecting ',' delimiter", 3),)),
     BadSeed("feed.jsonl",
@@ -139,14 +141,16 @@ BAD_SEEDS = [
     BadSeed("records.json",
             json.dumps([record("r-1", "", "  "), {"id": "r-2", "author": "واس"}, record("r-3", "قافلة", CARAVAN)],
                        ensure_ascii=False).encode(),
-            (Problem("records.json", "record 0 has no text"), Problem("records.json", "record 1 has no text")),
+            (Problem("records.json", "record 0 has no text", severity=WARNING),
+             Problem("records.json", "record 1 has no text", severity=WARNING)),
             (("قافلة", "r-3"),)),
 ]
 
 
 def matches(problem: Problem, expected: Problem) -> bool:
-    """Same file and line, and the reason starts with the expected one (JSON messages end with a column)."""
-    return (problem.path, problem.line) == (expected.path, expected.line) and problem.reason.startswith(expected.reason)
+    """Same file, line and severity, and the reason starts with the expected one (JSON messages end with a column)."""
+    return ((problem.path, problem.line, problem.severity) == (expected.path, expected.line, expected.severity)
+            and problem.reason.startswith(expected.reason))
 
 
 @pytest.mark.parametrize("bad", BAD_SEEDS, ids=str)
@@ -441,7 +445,7 @@ def test_unreadable_file_is_a_problem_and_what_was_indexed_stays(open_folder):
 
     assert first.returncode == 2, first.stderr
     assert json.loads(first.stdout)["problems"] == [
-        {"path": "hospital.txt", "reason": "cannot read: Permission denied", "line": None}]
+        {"path": "hospital.txt", "reason": "cannot read: Permission denied", "line": None, "severity": "error"}]
     index = Index(index_dir)
     assert ids_found(index, "المدرسة") == {"school.txt"} and ids_found(index, "مستشفى") == set()
 

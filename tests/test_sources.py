@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from search.sources import (
     EMPTY,
     NOT_TEXT,
+    WARNING,
     Article,
     Problem,
     SeedFile,
@@ -141,7 +142,7 @@ def test_cp1256_with_quotes_and_latin_names_is_arabic():
 @pytest.mark.parametrize("content", [b"", b"  \n\t\r\n ", "\n  \n".encode("utf-16"), codecs.BOM_UTF8])
 def test_empty_file(tmp_path, content):
     write(tmp_path, "a.txt", content)
-    assert read_articles(tmp_path, "a.txt") == ([], [Problem("a.txt", EMPTY)])
+    assert read_articles(tmp_path, "a.txt") == ([], [Problem("a.txt", EMPTY, severity=WARNING)])
 
 
 ARABIC_WORD = st.text(alphabet="ءآأؤإئابةتثجحخدذرزسشصضطظعغفقكلمنهوىي", min_size=2, max_size=8)
@@ -209,7 +210,7 @@ def test_record_without_text_is_skipped(tmp_path):
     write(tmp_path, "a.json", json.dumps(records, ensure_ascii=False))
     articles, problems = read_articles(tmp_path, "a.json")
     assert [article.id for article in articles] == ["a.json#1"]
-    assert problems == [Problem("a.json", "record 0 has no text")]
+    assert problems == [Problem("a.json", "record 0 has no text", severity=WARNING)]
 
 
 def test_non_object_record_is_a_problem(tmp_path):
@@ -327,7 +328,7 @@ def test_jsonl_binary_is_one_problem_not_one_per_line(tmp_path):
 
 def test_jsonl_blank_is_empty(tmp_path):
     write(tmp_path, "a.jsonl", "\n  \n\n")
-    assert read_articles(tmp_path, "a.jsonl") == ([], [Problem("a.jsonl", EMPTY)])
+    assert read_articles(tmp_path, "a.jsonl") == ([], [Problem("a.jsonl", EMPTY, severity=WARNING)])
 
 
 def test_jsonl_is_read_line_by_line(tmp_path):
@@ -365,7 +366,7 @@ def test_folder_named_like_a_seed_is_a_problem_not_an_exception(tmp_path):
 
 def test_read_articles_refuses_unknown_type(tmp_path):
     write(tmp_path, "photo.jpg", b"\xff\xd8\xff\xe0")
-    assert read_articles(tmp_path, "photo.jpg") == ([], [Problem("photo.jpg", "unknown file type .jpg, ignored")])
+    assert read_articles(tmp_path, "photo.jpg") == ([], [Problem("photo.jpg", "unknown file type .jpg, ignored", severity=WARNING)])
 
 
 # ---------------------------------------------------------------- scan
@@ -387,8 +388,8 @@ def test_scan_lists_unknown_extensions(tmp_path):
     write(tmp_path, "README", "اقرأني")
     files, problems = scan(tmp_path)
     assert [seed.path for seed in files] == ["news.txt"]
-    assert problems == [Problem("README", "unknown file type (no extension), ignored"),
-                        Problem("scans/page.pdf", "unknown file type .pdf, ignored")]
+    assert problems == [Problem("README", "unknown file type (no extension), ignored", severity=WARNING),
+                        Problem("scans/page.pdf", "unknown file type .pdf, ignored", severity=WARNING)]
 
 
 def test_scan_ignores_hidden_and_editor_files_silently(tmp_path):
@@ -416,7 +417,7 @@ def test_scan_reports_a_symlink_loop_once(tmp_path):
     (tmp_path / "a/back").symlink_to(tmp_path, target_is_directory=True)
     files, problems = scan(tmp_path)
     assert [seed.path for seed in files] == ["a/news.txt"]
-    assert problems == [Problem("a/back", "symlink loop back to ., not followed")]
+    assert problems == [Problem("a/back", "symlink loop back to ., not followed", severity=WARNING)]
 
 
 def test_scan_enters_a_folder_linked_twice_once(tmp_path):
@@ -428,7 +429,7 @@ def test_scan_enters_a_folder_linked_twice_once(tmp_path):
     (seeds / "second").symlink_to(outside, target_is_directory=True)
     files, problems = scan(seeds)
     assert [seed.path for seed in files] == ["first/news.txt"]
-    assert problems == [Problem("second", "same folder as first, not followed")]
+    assert problems == [Problem("second", "same folder as first, not followed", severity=WARNING)]
 
 
 def test_scan_reports_broken_symlink(tmp_path):
