@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import heapq
 import pickle
+import queue
+import signal
 import struct
 import zlib
 from array import array
@@ -62,6 +64,7 @@ BYTES_PROTOCOL = 3
 # written as they are, flagged uncompressed, which W3's reader handles.
 MIN_COMPRESSED_BLOCK = 256
 ONE = 1.0
+WORKER_POLL_SECONDS = 0.2  # how often a wait on a writer subprocess checks that it is still alive
 _KEY_VALUE_LENGTHS = struct.Struct("!ii")  # before each term table entry (filetables._lengths)
 
 
@@ -573,23 +576,37 @@ class BufferedSegmentWriter(SegmentWriter):
                 lengths.close()
 
 
+class WriterProcessError(RuntimeError):
+    """A writer process died or failed: the documents it was given are in no segment, so nothing may commit."""
+
+
 class _BufferedSubWriterTask(SubWriterTask):
-    """Whoosh's indexing subprocess, writing its own segment with a BufferedSegmentWriter."""
+    """Whoosh's indexing subprocess, writing its own segment with a BufferedSegmentWriter.
+
+    It reports on the result queue either way: ("done", fieldnames,
+    segment), or ("failed", reason, None) for an error of its own (a full
+    disk), so the parent can fail the whole update with that one line
+    instead of the child printing a traceback. Ctrl-C reaches every
+    process of the group: only the parent acts on it (it cancels, and
+    stops the children).
+    """
 
     def run(self):
-        ix = self.storage.open_index(self.indexname)
-        writer = self.writer = BufferedSegmentWriter(ix, _lk=False, **self.kwargs)
-        while self.running:
-            jobinfo = self.jobqueue.get()
-            if jobinfo is None:
-                break
-            self._process_file(*jobinfo)
-        if not self.running:
-            writer.cancel()
-        else:
-            fieldnames = writer.pool.fieldnames
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked by the parent for the fork
+        try:
+            ix = self.storage.open_index(self.indexname)
+            writer = self.writer = BufferedSegmentWriter(ix, _lk=False, **self.kwargs)
+            while True:
+                jobinfo = self.jobqueue.get()
+                if jobinfo is None:
+                    break
+                self._process_file(*jobinfo)
             segment = writer._finalize_segment()
-            self.resultqueue.put((None, fieldnames, segment), timeout=5)
+            self.resultqueue.put(("done", writer.pool.fieldnames, segment))
+        except Exception as error:
+            self.resultqueue.put(("failed", _reason(error), None))
+            raise SystemExit(1) from None  # multiprocessing flushes the queue before the process ends
 
 
 class ParallelWriter(MpWriter):
@@ -600,6 +617,13 @@ class ParallelWriter(MpWriter):
     and merges of older segments happen in this process, as in Whoosh's
     SegmentWriter; ``max_segments`` bounds the segments a commit leaves,
     counting one new segment per process and one for what merges.
+
+    Whoosh's own commit passes over a subprocess whose result never
+    comes, and waits without bound on a queue nobody reads any more: a
+    killed (out of memory) or failed (full disk) subprocess lost its
+    documents silently, or hung the update. Here every wait on a
+    subprocess polls whether it is still alive, and any subprocess that
+    did not deliver its segment fails the commit with WriterProcessError.
     """
 
     def __init__(self, ix, procs=2, max_segments: int | None = None, **kwargs):
@@ -612,8 +636,129 @@ class ParallelWriter(MpWriter):
         task = _BufferedSubWriterTask(self.storage, self.indexname, self.jobqueue, self.resultqueue,
                                       self.subargs, True)
         self.tasks.append(task)
-        task.start()
+        # Forked with SIGINT blocked, so a Ctrl-C before the child ignores it cannot raise there.
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            task.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
         return task
+
+    def _enqueue(self):
+        """MpWriter._enqueue: the buffered documents to a job file, its name to a subprocess."""
+        filename = "%s.doclist" % random_name()
+        with self.temp_storage().create_file(filename).raw_file() as file:
+            for item in self.docbuffer:
+                pickle.dump(item, file, 2)
+        if len(self.tasks) < self.procs:
+            self._new_task()
+        self._put((filename, len(self.docbuffer)))
+        self.docbuffer = []
+
+    def _put(self, job) -> None:
+        """Put a job (or the None that ends a subprocess) on the queue, failing if a subprocess has died."""
+        while True:
+            self._check_running()
+            try:
+                self.jobqueue.put(job, timeout=WORKER_POLL_SECONDS)
+                return
+            except queue.Full:
+                continue
+
+    def _check_running(self) -> None:
+        """Raise WriterProcessError if a subprocess ended before it was told to finish."""
+        for task in self.tasks:
+            if task.exitcode is not None:
+                raise WriterProcessError(self._failure(task))
+
+    def _failure(self, task) -> str:
+        """Why a subprocess ended without delivering: its own report if it sent one, else how it ended."""
+        try:
+            status, reason, _ = self.resultqueue.get(timeout=WORKER_POLL_SECONDS)
+            if status == "failed":
+                return f"a writer process failed: {reason}"
+        except queue.Empty:
+            pass
+        if task.exitcode is not None and task.exitcode < 0:
+            return f"a writer process was killed (signal {-task.exitcode})"
+        return f"a writer process ended early (exit code {task.exitcode})"
+
+    def _segments_of_tasks(self) -> list:
+        """Each subprocess's segment; WriterProcessError as soon as one fails or dies without one."""
+        segments = []
+        while len(segments) < len(self.tasks):
+            try:
+                status, detail, segment = self.resultqueue.get(timeout=WORKER_POLL_SECONDS)
+            except queue.Empty:
+                ended = [task for task in self.tasks if task.exitcode is not None]
+                if len(ended) > len(segments):  # more have ended than delivered: one never will
+                    try:
+                        status, detail, segment = self.resultqueue.get(timeout=1.0)
+                    except queue.Empty:
+                        dead = next((task for task in ended if task.exitcode), ended[-1])
+                        raise WriterProcessError(self._failure(dead)) from None
+                else:
+                    continue
+            if status != "done":
+                raise WriterProcessError(f"a writer process failed: {detail}")
+            segments.append(segment)
+        return segments
+
+    def _commit(self, mergetype, optimize, merge):
+        """MpWriter._commit for multisegment: the subprocesses' segments listed beside this one's."""
+        if self.docbuffer:
+            self._enqueue()
+        for _ in self.tasks:
+            self._put(None)
+        finalsegments = self._merge_segments(mergetype, optimize, merge)
+        finalsegments += self._segments_of_tasks()
+        for task in self.tasks:
+            task.join(timeout=WORKER_POLL_SECONDS * 10)  # each ends right after its segment
+        if self._added:
+            finalsegments.append(self._finalize_segment())
+        else:
+            self._close_segment()
+        self._commit_toc(finalsegments)
+        self._finish()
+
+    def cancel(self):
+        """Stop the subprocesses (MpWriter only flags its own copies of them), then cancel.
+
+        Jobs still queued for them are dropped: otherwise the queue's feeder
+        thread, which exit waits for, would wait forever to hand them to a
+        pipe nobody reads any more.
+        """
+        for task in self.tasks:
+            if task.is_alive():
+                task.terminate()
+        for task in self.tasks:
+            task.join(timeout=WORKER_POLL_SECONDS * 10)
+            if task.is_alive():
+                task.kill()
+                task.join(timeout=WORKER_POLL_SECONDS * 10)
+        for waiting in (self.jobqueue, self.resultqueue):
+            waiting.cancel_join_thread()
+        SegmentWriter.cancel(self)
+
+
+def _reason(error: BaseException) -> str:
+    """An error as one line: an OSError's message and file, else its type and text."""
+    if isinstance(error, OSError) and error.strerror:
+        return f"{error.strerror}: {error.filename}" if error.filename else error.strerror
+    return f"{type(error).__name__}: {error}"
+
+
+def abandon(writer) -> None:
+    """Cancel a writer after a failure, whatever state the failure left it in.
+
+    cancel() raises on a writer that a failed commit half-closed; the
+    caller removes the files either way, so nothing here may hide the
+    first error.
+    """
+    try:
+        writer.cancel()
+    except Exception:
+        pass
 
 
 def open_writer(ix, procs: int = 1, **kwargs):
