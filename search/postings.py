@@ -79,6 +79,10 @@ class TermPositions:
         return (self.keys[self.starts[posting]:self.starts[posting + 1]] & POSITION_MASK).tolist()
 
 
+class DamagedPostingsError(Exception):
+    """A term's postings are not where the term table says (a truncated or overwritten postings file)."""
+
+
 _NO_IDS = np.zeros(0, dtype=np.int64)
 EMPTY = TermArrays(_NO_IDS, np.zeros(0, dtype=np.float64), 0)
 
@@ -291,7 +295,7 @@ class IndexArrays:
 def decode_blocks(raw: bytes, with_values: bool) -> tuple[np.ndarray, np.ndarray, list]:
     """Segment-local ids, weights and values of a term's W3 posting blocks (raw: magic onwards)."""
     if raw[:4] != HEADER_MAGIC:
-        raise ValueError(f"not a W3 postings header: {raw[:4]!r}")
+        raise DamagedPostingsError(f"not a W3 postings header: {raw[:4]!r}")
     ids_parts, weight_parts, values = [], [], []
     position = 4
     while True:
