@@ -80,7 +80,8 @@ def run_search(opened, text: str, options: SearchOptions) -> SearchResults:
     partial = deadline is not None and time.monotonic() >= deadline
     if options.sort == "date":
         with opened.searcher(weighting=SCORING) as searcher:
-            ranked, partial = _collect_by_date(searcher, plan.query, found.ids, wanted, deadline)
+            newest, partial = _collect_by_date(searcher, plan.query, found.ids, wanted, deadline)
+        ranked = relevance_of(found, newest)
     elif plan.all_words is not None:
         complete = restrict(found, evaluator.matches(plan.all_words).ids)
         ranked = top_documents(complete, wanted)
@@ -116,8 +117,14 @@ def top_documents(matches: Matches, limit: int) -> list[tuple[int, float]]:
     return [(int(docnum), float(score)) for docnum, score in zip(ids[order], scores[order])]
 
 
+def relevance_of(found: Matches, documents: list[int]) -> list[tuple[int, float]]:
+    """(document number, relevance score) of each of documents, in their order; all are among found."""
+    at = np.searchsorted(found.ids, documents)
+    return [(docnum, float(score)) for docnum, score in zip(documents, found.scores[at])]
+
+
 def _collect_by_date(searcher, query, allowed: np.ndarray, limit, deadline):
-    """The newest documents among allowed as (document number, score), and whether time ran out.
+    """The newest documents among allowed, newest first, and whether time ran out.
 
     allowed is passed to Whoosh as a set: given a query as a filter, Whoosh
     builds a bit set whose truth test walks all its bytes for every
@@ -138,7 +145,7 @@ def _collect_by_date(searcher, query, allowed: np.ndarray, limit, deadline):
         searcher.search_with_collector(query, collector)
     except TimeLimit:
         partial = True
-    return [(hit.docnum, hit.score or 0.0) for hit in collector.results()], partial
+    return [hit.docnum for hit in collector.results()], partial  # a hit's score here is its date's sort key
 
 
 def _source_facets(arrays, ids: np.ndarray) -> dict[str, int]:
