@@ -7,11 +7,12 @@ the traceback instead.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import re
 import sys
+from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -22,11 +23,12 @@ from rich.text import Text
 
 import search
 from search.export import ExportError, export_changes, export_opensearch
-from search.index import default_index_dir, default_seeds_dir
+from search.index import default_index_dir
 from search.opensearch_backend import BackendError, OpenSearchBackend
 from search.query import parse_date
 
 EXIT_OK, EXIT_NO_RESULTS, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
 BIDI_ENV = "ARABIC_SEARCH_BIDI"
 # Terminals that apply the bidi algorithm themselves: reordering again would scramble them.
 BIDI_TERMINALS = ("konsole", "mlterm", "wezterm")
@@ -146,11 +148,25 @@ INDEX_OPTION = click.option(
 )
 SEEDS_OPTION = click.option(
     "--seeds", "seeds_dir", type=click.Path(path_type=Path), default=None,
-    help=f"Seeds folder (default: ${search.index.SEEDS_ENV} or ./seeds).",
+    help="Seeds folder. Default: the folder the index was built from; for a new index "
+         f"${search.index.SEEDS_ENV} or ./seeds. Only 'index --seeds' switches an index to another folder.",
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    """The command group; Ctrl-C ends any command with one line and exit code 130 (click says "Aborted!", 1)."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            if ctx.params.get("debug"):
+                raise
+            click.echo("interrupted", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show a traceback instead of a one-line error.")
 def main(debug):
     """Arabic full-text search over news articles.
@@ -167,50 +183,71 @@ def main(debug):
 @SEEDS_OPTION
 @INDEX_OPTION
 @click.option("--full", is_flag=True, help="Rebuild from scratch; the old index stays searchable until done.")
+@click.option("--follow-links/--no-follow-links", default=None,
+              help="Read files that links in the seeds folder point to outside it (remembered; default: no).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def index(seeds_dir, index_dir, full, as_json):
-    """Build or update the index from the seeds folder (only changed files are read).
+def index(seeds_dir, index_dir, full, follow_links, as_json):
+    """Build or update the index from its seeds folder (only changed files are read).
+
+    An index remembers the folder it was built from; give --seeds again
+    only to switch it to another folder.
 
     Example: python cli.py index --seeds seeds --index .index
     """
-    engine = search.Index(index_dir or default_index_dir())
-    summary = _update_with_progress(engine, seeds_dir or default_seeds_dir(), full)
+    engine = open_index(index_dir)
+    summary = _update_with_progress(engine, seeds_dir, full, follow_links)
     if as_json:
         click.echo(json.dumps(summary.to_dict(), ensure_ascii=False))
     else:
-        _print_summary(summary)
-    if summary.problems:
+        _print_summary(engine, summary)
+    if summary.errors:
         sys.exit(EXIT_USAGE)
 
 
-def _update_with_progress(engine, seeds_dir: Path, full: bool = False, busy_ok: bool = False):
-    """Run an update with a progress bar on stderr.
+def open_index(index_dir: Path | None) -> search.Index:
+    return search.Index(index_dir or default_index_dir())
 
-    With busy_ok, an update already running in another process is not
-    waited for: None is returned, and the caller uses the index as it is.
+
+def _update_with_progress(engine, seeds_dir: Path | None, full: bool = False, follow_links: bool | None = None):
+    """engine.update with a progress bar on stderr."""
+    with _progress_bar() as progress:
+        return run_guarded(engine.update, seeds_dir, full=full, progress=progress, follow_links=follow_links)
+
+
+def _refresh_with_progress(engine, seeds_dir: Path | None, quiet: bool = False):
+    """engine.refresh (bring the index in step before reading) with a progress bar.
+
+    Its note (why nothing was updated) is always printed; the update's
+    summary only when ``quiet`` is off (machine output keeps stderr for the unusual).
     """
-    columns = (TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
-               TimeElapsedColumn())
+    with _progress_bar() as progress:
+        freshness = run_guarded(engine.refresh, seeds_dir, progress)
+    if freshness.note:
+        stderr.print(freshness.note, markup=False)
+    if freshness.summary is not None and not quiet:
+        _print_summary(engine, freshness.summary)
+    return freshness
+
+
+@contextmanager
+def _progress_bar():
+    """A transient progress bar on stderr (only on a terminal); gives the callback an update takes."""
+    columns = (TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TextColumn("files"), TimeElapsedColumn())
     with Progress(*columns, console=stderr, transient=True, disable=not stderr.is_terminal) as bar:
         task = bar.add_task("index", total=None)
-
-        def progress(done, total):
-            bar.update(task, completed=done, total=total)
-
-        if busy_ok:
-            return run_guarded(_update_unless_busy, engine, seeds_dir, progress)
-        return run_guarded(engine.update, seeds_dir, full=full, progress=progress)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
-def _update_unless_busy(engine, seeds_dir: Path, progress):
-    """engine.update without waiting for the lock; None when another update holds it."""
-    try:
-        return engine.update(seeds_dir, progress=progress, lock_wait=0)
-    except search.IndexBusyError:
-        return None
+def _print_summary(engine, summary) -> None:
+    """What an update did, in a few lines on stderr: new errors one per line, warnings counted.
 
-
-def _print_summary(summary) -> None:
+    Problems reported by an earlier update and still there are not
+    printed again, only counted ("stats --problems" lists them all).
+    """
+    if summary.switched_from:
+        stderr.print(f"{engine.path} now follows {summary.seeds} (was {summary.switched_from})", markup=False)
+    if summary.rebuilt_because:
+        stderr.print(f"rebuilt {engine.path}: {summary.rebuilt_because}", markup=False)
     if summary.up_to_date and not summary.full:
         stderr.print(f"index up to date ({summary.unchanged} articles, {summary.seconds:.2f}s)")
     else:
@@ -218,9 +255,35 @@ def _print_summary(summary) -> None:
             f"{'rebuilt' if summary.full else 'updated'}: {summary.added} added, {summary.updated} updated, "
             f"{summary.removed} removed, {summary.unchanged} unchanged in {summary.seconds:.2f}s"
         )
-    for problem in summary.problems:
-        line = f":{problem.line}" if problem.line else ""
-        stderr.print(f"skipped {problem.path}{line}: {problem.reason}", markup=False)
+    new = summary.new_problems
+    for problem in new:
+        if problem.is_error:
+            stderr.print(f"skipped {_where(problem)}: {problem.reason}", markup=False)
+    warnings = [problem for problem in new if not problem.is_error]
+    if warnings:
+        kinds = ", ".join(f"{count} × {kind}" for kind, count in Counter(map(problem_kind, warnings)).most_common())
+        stderr.print(f"{len(warnings)} warning{'s' * (len(warnings) != 1)} ({kinds}): "
+                     "'stats --problems' lists them", markup=False)
+    known = len(summary.problems) - len(new)
+    if known:
+        errors = sum(problem.is_error for problem in summary.problems if problem not in new)
+        stderr.print(f"{known} problem{'s' * (known != 1)} known from earlier runs"
+                     f"{f' ({errors} error' + 's' * (errors != 1) + ')' if errors else ''}: "
+                     "'stats --problems' lists them", markup=False)
+
+
+def _where(problem) -> str:
+    return problem.path + (f":{problem.line}" if problem.line else "")
+
+
+def problem_kind(problem) -> str:
+    """A problem's reason without what is particular to it, to count alike ones together.
+
+    "record 539 has no text" -> "record has no text"; "duplicate id 'x'
+    (already indexed from a.jsonl); skipped" -> "duplicate id".
+    """
+    kind = re.sub(r"\brecord \d+", "record", problem.reason)
+    return re.split(r" ?['(,;]", kind, maxsplit=1)[0].strip()
 
 
 def _date_option(value: str | None, end: bool):
@@ -269,14 +332,8 @@ def search_command(query, index_dir, seeds_dir, limit, page, since, until, sourc
     if backend == "opensearch":
         engine = run_guarded(OpenSearchBackend, url)
     else:
-        engine = search.Index(index_dir or default_index_dir())
-        seeds = seeds_dir or default_seeds_dir()
-        if seeds.is_dir() and run_guarded(engine.is_stale, seeds):
-            summary = _update_with_progress(engine, seeds, busy_ok=engine.exists())
-            if summary is None:
-                stderr.print("another index update is running: searching the index as last committed", markup=False)
-            elif not (as_json or trec):
-                _print_summary(summary)
+        engine = open_index(index_dir)
+        _refresh_with_progress(engine, seeds_dir, quiet=as_json or trec)
     options = dict(limit=limit, page=page, since=_date_option(since, False), until=_date_option(until, True),
                    source=source, sort=sort, time_limit=time_limit)
     if batch:
@@ -341,14 +398,16 @@ def _render_results(results, explain: bool, bidi: bool) -> None:
 @click.argument("article_id")
 @click.option("--query", "-q", help="Highlight this query's matches.")
 @INDEX_OPTION
+@SEEDS_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the article as JSON.")
 @BIDI_OPTION
-def show(article_id, query, index_dir, as_json, bidi):
+def show(article_id, query, index_dir, seeds_dir, as_json, bidi):
     """Print one whole article, highlighted for an optional query.
 
     Example: python cli.py show 000_8a7e0e5c3f8f0a9f.txt -q "داعش"
     """
-    engine = search.Index(index_dir or default_index_dir())
+    engine = open_index(index_dir)
+    run_guarded(engine.check_seeds, seeds_dir)
     article = run_guarded(engine.article, article_id, query)
     if article is None:
         raise Failure(f"no article with id {article_id!r}")
@@ -364,22 +423,44 @@ def show(article_id, query, index_dir, as_json, bidi):
 
 @main.command()
 @INDEX_OPTION
+@SEEDS_OPTION
+@click.option("--problems", "list_problems", is_flag=True,
+              help="List what the last update could not read or passed over, one per line.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-def stats(index_dir, as_json):
-    """Documents, sources, date range, index size and last update."""
-    engine = search.Index(index_dir or default_index_dir())
+def stats(index_dir, seeds_dir, list_problems, as_json):
+    """Documents, sources, date range, seeds folder, index size and last update.
+
+    Example: python cli.py stats --problems
+    """
+    engine = open_index(index_dir)
+    run_guarded(engine.check_seeds, seeds_dir)
+    if list_problems:
+        problems = run_guarded(engine.problems)
+        if as_json:
+            click.echo(json.dumps([problem.__dict__ for problem in problems], ensure_ascii=False))
+        for problem in [] if as_json else problems:
+            click.echo(f"{_where(problem)}: {problem.severity}: {problem.reason}")
+        return
     figures = run_guarded(engine.stats)
     if as_json:
         click.echo(json.dumps(figures.__dict__, ensure_ascii=False))
         return
-    table = Table(show_header=False)
-    table.add_row("index", figures.path)
-    table.add_row("documents", str(figures.documents))
-    table.add_row("dates", f"{figures.first_date or '-'} .. {figures.last_date or '-'}")
-    table.add_row("size", f"{figures.size_bytes / 1e6:.1f} MB in {figures.segments} segment(s)")
-    table.add_row("last update", figures.last_update)
-    table.add_row("sources", ", ".join(f"{name} {count}" for name, count in figures.sources.items()) or "-")
-    stdout.print(table)
+    rows = [("index", figures.path),
+            ("seeds", (figures.seeds or "-") + (" (missing)" if figures.seeds_missing else ""))]
+    if figures.format != search.index.FORMAT_VERSION:
+        rows.append(("format", f"{figures.format} (this version writes {search.index.FORMAT_VERSION}: "
+                               "'index' rebuilds it)"))
+    rows += [
+        ("documents", str(figures.documents)),
+        ("dates", f"{figures.first_date or '-'} .. {figures.last_date or '-'}"),
+        ("size", f"{figures.size_bytes / 1e6:.1f} MB in {figures.segments} segment(s)"),
+        ("last update", figures.last_update),
+        ("problems", f"{figures.errors} errors, {figures.warnings} warnings"
+                     + (" ('stats --problems' lists them)" if figures.errors + figures.warnings else "")),
+        ("sources", ", ".join(f"{name} {count}" for name, count in figures.sources.items()) or "-"),
+    ]
+    for name, value in rows:  # plain lines: a path is never wrapped, and grep finds what it looks for
+        click.echo(f"{name:<12} {value}")
 
 
 @main.command()
@@ -423,8 +504,9 @@ def analyze(text, as_json, bidi):
 def serve(index_dir, seeds_dir, host, port, watch):
     """Serve the search page and the JSON API (read-only) at http://HOST:PORT/.
 
-    The index is updated first when it is missing or stale and the seeds
-    folder exists. Needs the web extra: pip install -e '.[web]'.
+    The index is updated first when it is missing or a file of its seeds
+    folder changed; --watch keeps it in step. Needs the web extra:
+    pip install -e '.[web]'.
 
     Example: python cli.py serve --watch   (then open http://127.0.0.1:8000/)
     """
@@ -434,16 +516,13 @@ def serve(index_dir, seeds_dir, host, port, watch):
         from search.web import create_app
     except ImportError as error:
         raise Failure(f"the web server needs {error.name or 'fastapi'}: pip install -e '.[web]'") from None
-    engine = search.Index(index_dir or default_index_dir())
-    seeds = seeds_dir or default_seeds_dir()
-    if seeds.is_dir() and run_guarded(engine.is_stale, seeds):
-        _print_summary(_update_with_progress(engine, seeds))
-    if watch and not seeds.is_dir():
-        raise Failure(f"seeds folder {seeds} does not exist: nothing to watch")
-    if not engine.exists():
-        raise Failure(f"{engine.path}: no index here yet (run: index --seeds DIR)")
+    engine = open_index(index_dir)
+    _refresh_with_progress(engine, seeds_dir)
+    seeds = engine.seeds_dir()
+    if watch and (seeds is None or not seeds.is_dir()):
+        raise Failure(f"the seeds folder {seeds} of {engine.path} does not exist: nothing to watch")
     stderr.print(f"serving {engine.path} on http://{host}:{port}/ (JSON API under /api/, docs at /docs)")
-    uvicorn.run(create_app(engine.path, seeds, watch=watch), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(engine.path, watch=watch), host=host, port=port, log_level="info")
 
 
 @main.group()
@@ -456,6 +535,7 @@ def export():
 
 @export.command(name="opensearch")
 @INDEX_OPTION
+@SEEDS_OPTION
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
               help="Folder to write; files of an earlier export in it are replaced.")
 @click.option("--shards", default=1, show_default=True, type=click.IntRange(1, 1024), help="Primary shards.")
@@ -465,7 +545,7 @@ def export():
 @click.option("--changes-since", "base_dir", type=click.Path(path_type=Path),
               help="An earlier export folder: write only bulk deletes and updates for what changed since.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def export_opensearch_command(index_dir, out_dir, shards, replicas, chunk_mb, base_dir, as_json):
+def export_opensearch_command(index_dir, seeds_dir, out_dir, shards, replicas, chunk_mb, base_dir, as_json):
     """Write index.json, stem rules, bulk files and a search template for OpenSearch / Elasticsearch.
 
     \b
@@ -473,7 +553,8 @@ def export_opensearch_command(index_dir, out_dir, shards, replicas, chunk_mb, ba
       python cli.py export opensearch --out export --shards 1 --replicas 2
       python cli.py export opensearch --out changes --changes-since export
     """
-    engine = search.Index(index_dir or default_index_dir())
+    engine = open_index(index_dir)
+    run_guarded(engine.check_seeds, seeds_dir)
     if base_dir is not None:
         summary = run_guarded(export_changes, engine, base_dir, out_dir, chunk_mb)
     else:

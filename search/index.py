@@ -2,10 +2,19 @@
 
 Layout of an index folder::
 
-    INDEX/.arabic-search-index   marker: only a folder carrying it is ever cleaned up
+    INDEX/.arabic-search-index   marker: only a folder carrying it is ever cleaned up; it records
+                                 the format and the seeds folder the index follows (FolderSettings)
     INDEX/CURRENT                name of the live generation, replaced atomically
-    INDEX/gen-000001/            a Whoosh index + manifest.json (files -> size, mtime, hash, ids)
+    INDEX/gen-000001/            a Whoosh index + manifest.json (files -> size, mtime, hash, ids),
+                                 commit.json (durability.py) and problems.json (the last update's)
     INDEX/update.lock            held (flock) by the one process updating
+
+An index follows one seeds folder, recorded as an absolute path when it
+is built: an update without a folder uses that one, whatever the working
+directory, and only an update given another folder switches the index to
+it (a rebuild). Read commands never switch: refresh() refuses a folder
+other than the recorded one, and searches what is there, changing
+nothing, when the recorded folder is gone.
 
 An update touches only new, changed (size+mtime, confirmed by content hash)
 and deleted files. ``full=True`` builds a new generation beside the live
@@ -30,7 +39,12 @@ leaves behind (a half-built generation, temporary files, uncommitted
 segments) is removed by the next update, which holds the lock, and only
 under a folder carrying the marker. A second updater waits up to
 LOCK_WAIT_SECONDS ($ARABIC_SEARCH_LOCK_WAIT) and then gives up with
-IndexBusyError.
+IndexBusyError. An update that fails (a full disk, a writer process
+killed, Ctrl-C) removes what it wrote and leaves the live generation as
+it was; every file of a commit is fsynced before success is reported.
+An update first checks the live generation (durability.check_generation,
+the manifest's shape, the format) and rebuilds it from the seeds when
+it is damaged or older than this code.
 
 Memory: a .jsonl file is read a record at a time and each article handed
 to the Whoosh writer at once, so a large dump costs one record plus the
@@ -46,10 +60,13 @@ import fcntl
 import heapq
 import json
 import os
+import pickle
 import re
 import shutil
 import signal
+import struct
 import time
+import zlib
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -58,15 +75,20 @@ from typing import Callable
 from whoosh import index as whoosh_index
 from whoosh.index import EmptyIndexError
 
+from .durability import check_generation, committed_files, sync_commit, write_durably, write_json_durably
+from .postings import DamagedPostingsError
 from .reader_cache import ReaderCache
 from .results import ArticleView, SearchResults
 from .schema import build_schema
 from .searching import DEFAULT_TIME_LIMIT, SearchOptions, article_view, run_search
 from .sources import WARNING, Article, Problem, SeedFile, SeedsError, file_hash, iter_articles, scan
-from .writer import BYTES_PROTOCOL, open_writer
+from .writer import BYTES_PROTOCOL, WriterProcessError, abandon, open_writer
 
 MARKER = ".arabic-search-index"
-FORMAT_VERSION = 1
+# 1: the first layout. 2: the marker records the seeds folder; each generation
+# has commit.json (file sizes and checksums) and problems.json.
+FORMAT_VERSION = 2
+PROBLEMS_FILE = "problems.json"
 DEFAULT_INDEX_DIR = ".index"
 INDEX_ENV = "ARABIC_SEARCH_INDEX"
 SEEDS_ENV = "ARABIC_SEARCH_SEEDS"
@@ -92,6 +114,12 @@ LOCK_WAIT_ENV = "ARABIC_SEARCH_LOCK_WAIT"  # overrides LOCK_WAIT_SECONDS (0: do 
 GENERATION = re.compile(r"gen-(\d{6})")  # the only folders an update creates or removes
 PR_SET_PDEATHSIG = 1  # prctl option (linux/prctl.h): a signal for when the parent dies
 OPEN_ATTEMPTS = 3  # a reader retries when a rebuild switched generations under it
+# What reading a damaged index file raises from inside Whoosh (truncated,
+# zeroed or overwritten files): turned into IndexDamagedError, one line.
+DAMAGE_ERRORS = (DamagedPostingsError, pickle.UnpicklingError, EOFError, struct.error, zlib.error,
+                 UnicodeDecodeError, OSError, IndexError, KeyError, OverflowError, MemoryError)
+# errno values meaning the index folder cannot be written: search it as it is.
+READ_ONLY_ERRORS = (errno.EACCES, errno.EPERM, errno.EROFS)
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -106,6 +134,23 @@ class IndexStats:
     size_bytes: int
     last_update: str
     segments: int
+    seeds: str | None = None  # the folder the index follows
+    seeds_missing: bool = False
+    format: int = FORMAT_VERSION
+    errors: int = 0  # problems of the last update (stats --problems lists them)
+    warnings: int = 0
+
+
+@dataclass(frozen=True)
+class FolderSettings:
+    """What an index folder's marker records: its format and the seeds folder it follows."""
+
+    format: int
+    seeds: str | None = None  # absolute; None in format 1, which did not record it
+    follow_links: bool = False  # whether links out of the seeds folder are read (sources.scan)
+
+    def to_json(self) -> bytes:
+        return (json.dumps(asdict(self), ensure_ascii=False) + "\n").encode("utf-8")
 
 
 class IndexFolderError(Exception):
@@ -114,6 +159,18 @@ class IndexFolderError(Exception):
 
 class IndexBusyError(IndexFolderError):
     """Another process is updating this index."""
+
+
+class SeedsMismatchError(IndexFolderError):
+    """A read command was given a seeds folder other than the one the index follows."""
+
+
+class IndexDamagedError(IndexFolderError):
+    """A file of the live generation cannot be read: the next ``index`` rebuilds it."""
+
+
+class IndexUpdateError(IndexFolderError):
+    """An update failed part way (full disk, writer process killed): the index is as it was before it."""
 
 
 @dataclass
@@ -129,7 +186,11 @@ class UpdateSummary:
     files_removed: int = 0
     full: bool = False
     seconds: float = 0.0
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # every problem the seeds have now
+    new_problems: list[Problem] = field(default_factory=list)  # those the previous update did not report
+    seeds: str | None = None  # the folder read (absolute)
+    switched_from: str | None = None  # the folder the index followed before, when this update switched it
+    rebuilt_because: str | None = None  # why an update rebuilt the index (damage, an older format)
 
     @property
     def up_to_date(self) -> bool:
@@ -141,7 +202,21 @@ class UpdateSummary:
         data = asdict(self)
         data["up_to_date"] = self.up_to_date
         data["problems"] = [asdict(problem) for problem in self.problems]
+        data["new_problems"] = [asdict(problem) for problem in self.new_problems]
         return data
+
+    @property
+    def errors(self) -> list[Problem]:
+        """The problems that left articles out: files or records that could not be read."""
+        return [problem for problem in self.problems if problem.is_error]
+
+
+@dataclass
+class Freshness:
+    """What refresh() did before a read: the update it ran, or one line saying why it ran none."""
+
+    summary: UpdateSummary | None = None
+    note: str | None = None
 
 
 def default_index_dir() -> Path:
@@ -150,8 +225,13 @@ def default_index_dir() -> Path:
 
 
 def default_seeds_dir() -> Path:
-    """$ARABIC_SEARCH_SEEDS, else ./seeds."""
+    """$ARABIC_SEARCH_SEEDS, else ./seeds: where a new index is built from (an existing one follows its own)."""
     return Path(os.environ.get(SEEDS_ENV) or DEFAULT_SEEDS_DIR)
+
+
+def same_folder(a: Path | str, b: Path | str) -> bool:
+    """Whether two paths name one folder (links and relative paths resolved)."""
+    return Path(a).resolve() == Path(b).resolve()
 
 
 class Index:
@@ -167,11 +247,34 @@ class Index:
         """True when the folder holds a complete index of ours."""
         return (self.path / MARKER).is_file() and (self.path / "CURRENT").is_file()
 
+    def settings(self) -> FolderSettings | None:
+        """What the marker records, or None when the folder has none (not an index, or not yet).
+
+        A marker that cannot be read counts as format 0: older than any
+        layout, so the next ``index`` rebuilds the folder.
+        """
+        try:
+            data = json.loads((self.path / MARKER).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError):
+            return FolderSettings(format=0)
+        if not isinstance(data, dict) or not isinstance(data.get("format"), int):
+            return FolderSettings(format=0)
+        seeds = data.get("seeds")
+        return FolderSettings(data["format"], seeds if isinstance(seeds, str) else None,
+                              data.get("follow_links") is True)
+
+    def seeds_dir(self) -> Path | None:
+        """The seeds folder this index follows, or None when it records none."""
+        settings = self.settings()
+        return Path(settings.seeds) if settings and settings.seeds else None
+
     def generation_dir(self) -> Path:
         """The folder of the live generation."""
         name = self._live_name()
         if name is None:
-            raise IndexFolderError(f"{self.path}: no index here yet (run: index)")
+            raise IndexFolderError(f"{self.path}: no index here yet (run: index --seeds DIR)")
         return self.path / name
 
     def _live_name(self) -> str | None:
@@ -180,24 +283,42 @@ class Index:
             return None
         name = (self.path / "CURRENT").read_text(encoding="utf-8").strip()
         if not GENERATION.fullmatch(name):
-            raise IndexFolderError(f"{self.path}: CURRENT names {name!r}, not a generation; rebuild: index --full")
+            raise IndexDamagedError(f"{self.path}: CURRENT names {name!r}, not a generation; repair it: index")
         return name
 
     def open_whoosh(self):
-        """The live Whoosh index, for searching.
+        """The live Whoosh index, for searching; refuses a layout this code does not read.
 
         A rebuild can switch CURRENT, and remove the generation before the
         previous one, between our reading CURRENT and opening what it named:
         then CURRENT is read again.
         """
+        self._check_format()
+        return self._open_live()
+
+    def _open_live(self):
         for _ in range(OPEN_ATTEMPTS):
             gen_dir = self.generation_dir()
             try:
                 return whoosh_index.open_dir(str(gen_dir))
             except (OSError, EmptyIndexError) as error:
                 if self.generation_dir() == gen_dir:
-                    raise IndexFolderError(f"{gen_dir}: cannot open the index ({error}); rebuild: index --full") from None
+                    raise IndexDamagedError(f"{gen_dir}: cannot open the index ({error}); repair it: index") from None
+            except DAMAGE_ERRORS + (ValueError,) as error:
+                raise IndexDamagedError(f"{gen_dir}: cannot open the index ({type(error).__name__}); "
+                                        "repair it: index") from None
         raise IndexFolderError(f"{self.path}: the live generation keeps changing; try again")
+
+    def _check_format(self) -> None:
+        """Raise IndexFolderError for an index written in another format than this code's."""
+        settings = self.settings()
+        if settings is None or settings.format == FORMAT_VERSION:
+            return
+        if settings.format > FORMAT_VERSION:
+            raise IndexFolderError(f"{self.path}: written by a newer version of arabic-search (format "
+                                   f"{settings.format}; this one reads {FORMAT_VERSION}); upgrade to use it")
+        raise IndexFolderError(f"{self.path}: written by an older version (format {settings.format}; this one "
+                               f"reads {FORMAT_VERSION}); rebuild it: index --seeds DIR --index {self.path}")
 
     def manifest(self) -> dict:
         """The live generation's manifest: relative path -> {size, mtime_ns, sha256, ids}."""
@@ -205,15 +326,48 @@ class Index:
             return {}
         path = self.generation_dir() / "manifest.json"
         try:
-            return _read_json(path, default={})
+            manifest = _read_json(path, default={})
         except ValueError as error:
-            raise IndexFolderError(f"{path}: unreadable ({error}); rebuild: index --full") from None
+            raise IndexDamagedError(f"{path}: unreadable ({error}); repair it: index") from None
+        if not is_manifest(manifest):
+            raise IndexDamagedError(f"{path}: not a manifest of this index; repair it: index")
+        return manifest
+
+    def problems(self) -> list[Problem]:
+        """The problems the last update found in the seeds (what ``stats --problems`` lists)."""
+        if not self.exists():
+            return []
+        return _read_problems(self.generation_dir())
+
+    def verify(self) -> str | None:
+        """What is damaged in the live generation, in a few words, or None when it checks out.
+
+        A few milliseconds: the TOC opens, every file of the last commit has
+        its recorded size and end checksums (durability.py), the manifest
+        has its shape. Not a read of every byte.
+        """
+        try:
+            gen_dir = self.generation_dir()
+        except (OSError, IndexFolderError):
+            return "CURRENT names no generation"
+        if not gen_dir.is_dir():
+            return f"CURRENT names {gen_dir.name}, which is missing"
+        damage = check_generation(gen_dir)
+        if damage is None:
+            try:
+                self.manifest()
+            except (OSError, IndexFolderError):
+                damage = "manifest.json is unreadable"
+        return f"{gen_dir.name}: {damage}" if damage else None
 
     def is_stale(self, seeds_dir: Path) -> bool:
-        """True when the index is missing or a seed file differs from what it holds (size, mtime, presence)."""
+        """True when the index is missing or a seed file differs from what it holds (size, mtime, presence).
+
+        Stats only, no reading or hashing: a content check comes with the update.
+        """
         if not self.exists():
             return True
-        files, _ = scan(seeds_dir)
+        files, _ = scan(seeds_dir)  # FOLLOW_LINKS_PENDING
         known = self.manifest()
         if set(known) != {seed.path for seed in files}:
             return True
@@ -221,6 +375,52 @@ class Index:
             known[seed.path]["size"] != seed.size or known[seed.path]["mtime_ns"] != seed.mtime_ns
             for seed in files
         )
+
+    def check_seeds(self, seeds_dir: Path | str | None) -> None:
+        """Refuse a seeds folder given to a read command that is not the one this index follows."""
+        remembered = self.seeds_dir()
+        if seeds_dir is not None and remembered is not None and self.exists() and not same_folder(seeds_dir, remembered):
+            raise SeedsMismatchError(
+                f"{self.path} follows the seeds folder {remembered}, not {os.path.abspath(seeds_dir)}; "
+                f"to switch it, run: index --seeds {seeds_dir} --index {self.path}")
+
+    # ----- before reading ------------------------------------------------
+
+    def refresh(self, seeds_dir: Path | str | None = None, progress: ProgressCallback | None = None) -> Freshness:
+        """Bring the index in step with its seeds before a read (search, serve), never destroying it.
+
+        A new index is built from seeds_dir, else default_seeds_dir(). An
+        existing one is updated from the folder it follows when a file
+        there changed (stats only when nothing did): seeds_dir, if given,
+        must be that folder (SeedsMismatchError). When that folder is gone,
+        another update is running, or the folder cannot be written, nothing
+        is changed and Freshness.note says why in one line.
+        """
+        if not self.exists():
+            seeds = Path(seeds_dir) if seeds_dir is not None else default_seeds_dir()
+            if not seeds.is_dir():
+                raise IndexFolderError(f"{self.path}: no index here yet (run: index --seeds DIR --index {self.path})")
+            return Freshness(self.update(seeds, progress=progress))
+        self.check_seeds(seeds_dir)
+        settings = self.settings()
+        remembered = self.seeds_dir()
+        if settings.format > FORMAT_VERSION or remembered is None:
+            self._check_format()  # newer: not ours to write; older and silent about its seeds: index rebuilds it
+        if not remembered.is_dir():
+            return Freshness(note=f"the seeds folder {remembered} of {self.path} is missing: "
+                                  "searching the index as it is")
+        try:
+            if settings.format == FORMAT_VERSION and not self.is_stale(remembered):
+                return Freshness()
+            return Freshness(self.update(remembered, progress=progress, lock_wait=0))
+        except IndexBusyError:
+            return Freshness(note="another index update is running: searching the index as last committed")
+        except PermissionError as error:
+            return Freshness(note=f"{self.path} cannot be updated ({error.strerror}): searching it as it is")
+        except OSError as error:
+            if error.errno not in READ_ONLY_ERRORS:
+                raise
+            return Freshness(note=f"{self.path} cannot be updated ({error.strerror}): searching it as it is")
 
     # ----- reading -------------------------------------------------------
 
@@ -230,9 +430,11 @@ class Index:
         """Ranked hits for query (see query.py for the syntax); raises QueryError when malformed.
 
         ``plain=True`` ignores the syntax (every word a plain word), for pasted questions.
+        Reads the last committed state; it never updates (refresh() does).
         """
         options = SearchOptions(limit, page, since, until, source, sort, time_limit, plain)
-        return run_search(self._readers.opened(), query, options)
+        with self._reading():
+            return run_search(self._readers.opened(), query, options)
 
     def drop_caches(self) -> None:
         """Forget the posting lists and documents searches decoded (up to ~256 MB of postings).
@@ -243,24 +445,40 @@ class Index:
 
     def article(self, article_id: str, query: str | None = None) -> ArticleView | None:
         """One whole article, highlighted for an optional query, or None when no such id."""
-        with self.open_whoosh().searcher() as searcher:
+        with self._reading(), self.open_whoosh().searcher() as searcher:
             fields = searcher.document(id=article_id)
         return article_view(fields, query) if fields else None
 
+    @contextmanager
+    def _reading(self):
+        """Turn what a damaged file raises deep inside Whoosh into one line naming the index."""
+        try:
+            yield
+        except DAMAGE_ERRORS as error:
+            raise IndexDamagedError(f"{self.path}: the index cannot be read ({type(error).__name__}: "
+                                    f"{str(error)[:80]}); repair it: index") from error
+
     def stats(self) -> IndexStats:
-        """Documents, sources, date range, size on disk and last update of the live generation."""
-        ix = self.open_whoosh()
-        gen_dir = Path(ix.storage.folder)
-        with ix.searcher() as searcher:
-            sources: dict[str, int] = {}
-            dates = []
-            for fields in searcher.all_stored_fields():
-                if fields.get("source"):
-                    sources[fields["source"]] = sources.get(fields["source"], 0) + 1
-                if fields.get("date"):
-                    dates.append(fields["date"])
-            documents = searcher.doc_count()
+        """Documents, sources, date range, size on disk, seeds folder and last update of the live generation.
+
+        Works on an index of an older format too: it says which format it is.
+        """
+        with self._reading():
+            ix = self._open_live()
+            gen_dir = Path(ix.storage.folder)
+            with ix.searcher() as searcher:
+                sources: dict[str, int] = {}
+                dates = []
+                for fields in searcher.all_stored_fields():
+                    if fields.get("source"):
+                        sources[fields["source"]] = sources.get(fields["source"], 0) + 1
+                    if fields.get("date"):
+                        dates.append(fields["date"])
+                documents = searcher.doc_count()
+            segments = len(ix._segments())
         size = sum(f.stat().st_size for f in gen_dir.iterdir() if f.is_file())
+        settings = self.settings() or FolderSettings(FORMAT_VERSION)
+        problems = _read_problems(gen_dir)
         return IndexStats(
             path=str(self.path), documents=documents,
             sources=dict(sorted(sources.items(), key=lambda item: -item[1])),
@@ -269,45 +487,139 @@ class Index:
             size_bytes=size,
             last_update=dt.datetime.fromtimestamp((gen_dir / "manifest.json").stat().st_mtime).isoformat(
                 sep=" ", timespec="seconds"),
-            segments=len(ix._segments()),
+            segments=segments,
+            seeds=settings.seeds,
+            seeds_missing=settings.seeds is not None and not Path(settings.seeds).is_dir(),
+            format=settings.format,
+            errors=sum(problem.is_error for problem in problems),
+            warnings=sum(not problem.is_error for problem in problems),
         )
 
     # ----- updating ------------------------------------------------------
 
     def update(self, seeds_dir: Path | str | None = None, full: bool = False,
-               progress: ProgressCallback | None = None, lock_wait: float | None = None) -> UpdateSummary:
-        """Bring the index in step with seeds_dir and say what changed.
+               progress: ProgressCallback | None = None, lock_wait: float | None = None,
+               follow_links: bool | None = None) -> UpdateSummary:
+        """Bring the index in step with its seeds folder and say what changed.
 
-        Incremental unless ``full`` (or no index exists yet). Raises
-        IndexBusyError when another process holds the update lock longer
-        than lock_wait seconds (default: lock_wait_seconds()), SeedsError
-        when the seeds folder is unusable.
+        Without seeds_dir, the folder the index follows (a new index:
+        default_seeds_dir()). A seeds_dir other than that folder switches
+        the index to it, which summary.switched_from and summary.removed
+        report; files with the same relative path and content count as
+        unchanged, so a seeds folder that was moved or copied costs no
+        rebuild. Incremental unless ``full``, no index yet, or a live
+        generation that is damaged or of an older format
+        (summary.rebuilt_because). ``follow_links`` (remembered
+        too) lets the seeds folder's links reach files outside it.
+
+        Raises IndexBusyError when another process holds the update lock
+        longer than lock_wait seconds (default: lock_wait_seconds()),
+        SeedsError when the seeds folder is unusable, IndexUpdateError when
+        writing failed (the index is then as it was).
         """
-        seeds = Path(seeds_dir) if seeds_dir is not None else default_seeds_dir()
         started = time.perf_counter()
-        self._claim_folder()
-        with self._update_lock(lock_wait_seconds() if lock_wait is None else lock_wait):
-            self._remove_leftovers()
-            files, problems = scan(seeds)
-            if full or not self.exists():
-                summary = self._build_generation(seeds, files, progress)
-            else:
-                summary = self._update_generation(seeds, files, progress)
-        summary.problems[:0] = problems
+        created = self._claim_folder()
+        try:
+            with self._update_lock(lock_wait_seconds() if lock_wait is None else lock_wait):
+                summary = self._update_locked(seeds_dir, full, progress, follow_links)
+        except BaseException:
+            if created:
+                self._remove_created_folder()
+            raise
         summary.seconds = round(time.perf_counter() - started, 3)
         return summary
 
-    def _claim_folder(self) -> None:
-        """Create the index folder with its marker, or refuse a folder that is not ours."""
+    def _update_locked(self, seeds_dir, full: bool, progress, follow_links: bool | None) -> UpdateSummary:
+        settings = self.settings()
+        existed = self.exists()
+        if settings.format > FORMAT_VERSION:
+            self._check_format()  # a layout this code does not know: never written over, even by --full
+        seeds = self._seeds_to_read(seeds_dir, settings, existed)
+        follow = settings.follow_links if follow_links is None else follow_links
+        self._remove_leftovers()
+        switched_from = settings.seeds if existed and settings.seeds and not same_folder(seeds, settings.seeds) else None
+        rebuilt_because = None
+        if existed and settings.format < FORMAT_VERSION:
+            rebuilt_because = f"written by an older version (format {settings.format}; this one writes {FORMAT_VERSION})"
+        elif existed and not full:
+            rebuilt_because = self.verify()
+        files, problems = scan(seeds)  # FOLLOW_LINKS_PENDING
+        previous_problems = self._problems_or_none()
+        # Recorded before the work: an update killed now leaves the folder the user asked for, not the old one.
+        self._write_settings(FolderSettings(settings.format if existed else FORMAT_VERSION,
+                                            os.path.abspath(seeds), follow))
+        if full or rebuilt_because or not existed:
+            summary = self._build_generation(seeds, files, progress)
+        else:
+            summary = self._update_generation(seeds, files, progress)
+        if settings.format != FORMAT_VERSION:
+            self._write_settings(FolderSettings(FORMAT_VERSION, os.path.abspath(seeds), follow))
+        summary.problems[:0] = problems
+        self._record_problems(summary, previous_problems)
+        summary.seeds = os.path.abspath(seeds)
+        summary.switched_from = switched_from
+        summary.rebuilt_because = rebuilt_because
+        return summary
+
+    def _seeds_to_read(self, seeds_dir, settings: FolderSettings | None, existed: bool) -> Path:
+        """seeds_dir if given, else the folder the index follows, else (a new index) the default."""
+        if seeds_dir is not None:
+            return Path(seeds_dir)
+        if settings is not None and settings.seeds:
+            if not Path(settings.seeds).is_dir():
+                raise SeedsError(f"the seeds folder {settings.seeds} of {self.path} does not exist; to switch "
+                                 f"the index to another folder: index --seeds DIR --index {self.path}")
+            return Path(settings.seeds)
+        if existed:
+            raise IndexFolderError(f"{self.path} does not record the seeds folder it was built from (written by "
+                                   f"an older version); give it once: index --seeds DIR --index {self.path}")
+        return default_seeds_dir()
+
+    def _write_settings(self, settings: FolderSettings) -> None:
+        if settings != self.settings():
+            write_durably(self.path / MARKER, settings.to_json())
+
+    def _problems_or_none(self) -> set[tuple] | None:
+        """The live generation's problems as comparable keys, or None without a live generation."""
+        try:
+            return {_problem_key(problem) for problem in self.problems()}
+        except (OSError, IndexFolderError):
+            return None
+
+    def _record_problems(self, summary: UpdateSummary, previous: set[tuple] | None) -> None:
+        """Keep the problems with the generation, and tell the ones the previous update did not report."""
+        known = previous or set()
+        summary.new_problems = [problem for problem in summary.problems if _problem_key(problem) not in known]
+        gen_dir = self.generation_dir()
+        if previous is None or {_problem_key(problem) for problem in summary.problems} != previous \
+                or not (gen_dir / PROBLEMS_FILE).is_file():
+            write_json_durably(gen_dir / PROBLEMS_FILE, [asdict(problem) for problem in summary.problems])
+
+    def _claim_folder(self) -> bool:
+        """Create the index folder with its marker, or refuse a folder that is not ours; True if created here."""
         if self.path.exists() and not self.path.is_dir():
             raise IndexFolderError(f"{self.path}: exists and is not a folder")
         if self.path.is_dir() and not (self.path / MARKER).is_file():
             if any(self.path.iterdir()):
                 raise IndexFolderError(f"{self.path}: folder is not empty and is not an index; refusing to use it")
+        created = not self.path.exists()
         self.path.mkdir(parents=True, exist_ok=True)
         marker = self.path / MARKER
         if not marker.is_file():
-            marker.write_text(json.dumps({"format": FORMAT_VERSION}) + "\n", encoding="utf-8")
+            write_durably(marker, FolderSettings(FORMAT_VERSION).to_json())
+        return created
+
+    def _remove_created_folder(self) -> None:
+        """After a first build that failed: remove the folder it created, if it holds only our names."""
+        if self.exists():
+            return
+        ours = {MARKER, "update.lock", "CURRENT.tmp", MARKER + ".tmp"}
+        try:
+            entries = list(self.path.iterdir())
+        except OSError:
+            return
+        if all(entry.name in ours or GENERATION.fullmatch(entry.name) for entry in entries):
+            shutil.rmtree(self.path, ignore_errors=True)
 
     @contextmanager
     def _update_lock(self, wait: float):
@@ -382,8 +694,10 @@ class Index:
         try:
             ix = whoosh_index.create_in(str(gen_dir), build_schema())
             writer = open_writer(ix, **FULL_BUILD_WRITER)
-        except BaseException:
+        except BaseException as error:
             shutil.rmtree(gen_dir, ignore_errors=True)
+            if _is_write_failure(error):
+                raise _update_error(self.path, error) from None
             raise
         run = _Run(seeds, writer, owners={}, replacing=False)
         try:
@@ -395,11 +709,14 @@ class Index:
                 if progress:
                     progress(done, len(files))
             writer.commit(optimize=False)
-        except BaseException:
-            writer.cancel()
+            sync_commit(gen_dir)
+            write_json_durably(gen_dir / "manifest.json", manifest)
+        except BaseException as error:
+            abandon(writer)
             shutil.rmtree(gen_dir, ignore_errors=True)
+            if _is_write_failure(error):
+                raise _update_error(self.path, error) from None
             raise
-        _write_json(gen_dir / "manifest.json", manifest)
         run.summarize(summary, previous_ids)
         self._switch_to(gen_dir)
         return summary
@@ -440,7 +757,7 @@ class Index:
         deleted = [path for path in old_manifest if path not in seeds_by_path]
         if not to_read and not deleted:
             if manifest != old_manifest:
-                _write_json(gen_dir / "manifest.json", manifest)
+                write_json_durably(gen_dir / "manifest.json", manifest)
             summary.files_unchanged = len(manifest)
             summary.unchanged = sum(len(entry["ids"]) for entry in manifest.values())
             summary.problems = [problem for path in sorted(stored_problems) for problem in stored_problems[path]]
@@ -452,12 +769,12 @@ class Index:
             for article_id in entry.get("shadowed", ()):
                 shadowing.setdefault(article_id, set()).add(path)
         previous_ids = set(owners)
-        try:
-            ix = whoosh_index.open_dir(str(gen_dir))
-        except (OSError, EmptyIndexError) as error:
-            raise IndexFolderError(f"{gen_dir}: cannot open the index ({error}); rebuild: index --full") from None
+        ix = self._open_live()
         reading = sum(seeds_by_path[path].size for path in to_read)
-        writer = open_writer(ix, procs=2 if reading >= PARALLEL_UPDATE_BYTES else 1, **UPDATE_WRITER)
+        try:
+            writer = open_writer(ix, procs=2 if reading >= PARALLEL_UPDATE_BYTES else 1, **UPDATE_WRITER)
+        except OSError as error:
+            raise _update_error(self.path, error) from None
         run = _Run(seeds, writer, owners)
         heapq.heapify(to_read)
         read: set[str] = set()
@@ -496,10 +813,18 @@ class Index:
                 if progress:
                     progress(len(read), len(read) + len(set(to_read) - read))
             writer.commit()
-        except BaseException:
-            writer.cancel()
+        except BaseException as error:
+            abandon(writer)
+            _remove_uncommitted(gen_dir)
+            if _is_write_failure(error):
+                raise _update_error(self.path, error) from None
             raise
-        _write_json(gen_dir / "manifest.json", manifest)
+        try:
+            sync_commit(gen_dir)
+            write_json_durably(gen_dir / "manifest.json", manifest)
+        except OSError as error:
+            # Committed but not recorded: the next update reads these files again (see _Run.index_file).
+            raise _update_error(self.path, error, committed=True) from None
         summary.files_unchanged = len(manifest) - summary.files_changed
         run.summarize(summary, previous_ids, stored_problems)
         return summary
@@ -519,7 +844,7 @@ class Index:
         return gen_dir
 
     def _switch_to(self, gen_dir: Path) -> None:
-        """Point CURRENT at gen_dir atomically, then drop generations older than the previous one.
+        """Point CURRENT at gen_dir atomically and durably, then drop generations older than the previous one.
 
         The previous generation is kept one round: a searcher that opened
         it a moment ago can finish reading.
@@ -528,9 +853,7 @@ class Index:
             previous = self._live_name()
         except IndexFolderError:
             previous = None  # a damaged CURRENT: this rebuild replaces it
-        tmp = self.path / "CURRENT.tmp"
-        tmp.write_text(gen_dir.name + "\n", encoding="utf-8")
-        os.replace(tmp, self.path / "CURRENT")
+        write_durably(self.path / "CURRENT", (gen_dir.name + "\n").encode("utf-8"))
         for _, old in self._generations():
             if old.name not in (gen_dir.name, previous):
                 shutil.rmtree(old, ignore_errors=True)
@@ -702,26 +1025,25 @@ def lock_wait_seconds() -> float:
 def _remove_uncommitted(gen_dir: Path) -> None:
     """Remove a killed writer's leftovers from a generation: temporary files, unfinished segments.
 
-    Kept: manifest.json, the TOC Whoosh reads (the latest), the segments it
-    lists, and Whoosh's lock file (an flock too: harmless once its owner is
-    gone). Removed: *.tmp files and folders (ours, Whoosh's posting pools
-    and unfinished TOCs), older TOCs and segment files no TOC lists.
+    Kept: manifest.json, commit.json, problems.json, the TOC Whoosh reads
+    (the latest), the segments it lists, and Whoosh's lock file (an flock
+    too: harmless once its owner is gone). Removed: *.tmp files and
+    folders (ours, Whoosh's posting pools and unfinished TOCs), older TOCs
+    and segment files no TOC lists.
     """
     try:
-        ix = whoosh_index.open_dir(str(gen_dir))
-        live_toc = f"_{ix.indexname}_{ix.latest_generation()}.toc"
-        live_segments = {segment.segment_id() for segment in ix._segments()}
-    except (OSError, EmptyIndexError):
-        return  # nothing we can tell apart safely; the update will report the damage
-    name = ix.indexname
+        live_toc, live_files = committed_files(gen_dir)
+    except Exception:
+        return  # a TOC that does not open: nothing can be told apart safely; the update rebuilds
+    name = live_toc[1:].rsplit("_", 1)[0]  # _MAIN_7.toc -> MAIN
     toc_file = re.compile(rf"_{re.escape(name)}_\d+\.toc(\..*)?")
-    segment_file = re.compile(rf"({re.escape(name)}_[0-9a-z]+)\..+")
+    segment_file = re.compile(rf"{re.escape(name)}_[0-9a-z]+\..+")
+    keep = set(live_files)
     for entry in gen_dir.iterdir():
-        segment = segment_file.fullmatch(entry.name)
         stale = (
             entry.name.endswith(".tmp")
             or (toc_file.fullmatch(entry.name) and entry.name != live_toc)
-            or (segment and segment.group(1) not in live_segments)
+            or (segment_file.fullmatch(entry.name) and entry.name not in keep)
         )
         if not stale:
             continue
@@ -731,16 +1053,53 @@ def _remove_uncommitted(gen_dir: Path) -> None:
             entry.unlink(missing_ok=True)
 
 
+def is_manifest(data) -> bool:
+    """Whether data has the shape of a manifest: relative path -> {size, mtime_ns, sha256, ids}."""
+    if not isinstance(data, dict):
+        return False
+    for path, entry in data.items():
+        if not (isinstance(path, str) and isinstance(entry, dict)):
+            return False
+        if not (isinstance(entry.get("size"), int) and isinstance(entry.get("mtime_ns"), int)
+                and isinstance(entry.get("sha256"), str) and isinstance(entry.get("ids"), list)):
+            return False
+    return True
+
+
+def _read_problems(gen_dir: Path) -> list[Problem]:
+    """The problems recorded with a generation (none when it records none, as format 1 did)."""
+    try:
+        data = _read_json(gen_dir / PROBLEMS_FILE, default=[])
+        return [Problem(**item) for item in data]
+    except (OSError, ValueError, TypeError):
+        return []
+
+
+def _problem_key(problem: Problem) -> tuple:
+    return problem.path, problem.line, problem.reason
+
+
+def _is_write_failure(error: BaseException) -> bool:
+    """An error of the disk or of a writer process, as opposed to a bug or an interruption."""
+    return isinstance(error, (OSError, WriterProcessError))
+
+
+def _update_error(index_path: Path, error: BaseException, committed: bool = False) -> IndexUpdateError:
+    """One line for a failed write: what failed, and that the index is as it was (or committed, not recorded)."""
+    if isinstance(error, OSError):
+        what = error.strerror or str(error)
+        if error.filename:
+            what += f" ({Path(error.filename).name})"
+    else:
+        what = str(error)
+    if committed:
+        return IndexUpdateError(f"{index_path}: the update was committed but not recorded ({what}); "
+                                "the next update reads the changed files again")
+    return IndexUpdateError(f"{index_path}: the update failed ({what}); the index is as it was before it")
+
+
 def _read_json(path: Path, default):
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return default
-
-
-def _write_json(path: Path, data) -> None:
-    """Write JSON atomically: a crash leaves the old file or the new one, never half."""
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)
-

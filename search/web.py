@@ -253,42 +253,49 @@ def complete(reader, text: str, count: int = MAX_COMPLETIONS) -> dict:
 
 
 class SeedsWatcher(threading.Thread):
-    """Polls the seeds folder and updates the index when a file is new, changed or gone.
+    """Polls the index's seeds folder and updates the index when a file is new, changed or gone.
 
-    Index.update writes a new state and commits it at once; searches opened
-    meanwhile keep reading the previous one.
+    Each poll is Index.refresh: the folder the index follows (seeds_dir
+    must be that one), stats only when nothing changed. Index.update writes
+    a new state and commits it at once; searches opened meanwhile keep
+    reading the previous one. What it logs is said once: a note or an error
+    until it changes, and only the problems an update found anew.
     """
 
-    def __init__(self, index: Index, seeds_dir: Path, interval: float):
+    def __init__(self, index: Index, seeds_dir: Path | None, interval: float):
         super().__init__(name="seeds-watcher", daemon=True)
         self.index = index
         self.seeds_dir = seeds_dir
         self.interval = interval
         self.stopped = threading.Event()
         self.updates = 0  # completed updates, for whoever wants to know the index moved
-        self.last_error: str | None = None
+        self.last_message: str | None = None  # the last note or error logged, not repeated
 
     def run(self) -> None:
         while not self.stopped.wait(self.interval):
             self.check()
 
     def check(self) -> None:
-        """One poll: update when stale; a failure is logged and retried at the next poll."""
+        """One poll: update when stale; a failure is logged once and retried at the next poll."""
         try:
-            if not self.index.is_stale(self.seeds_dir):
-                return
-            summary = self.index.update(self.seeds_dir)
+            freshness = self.index.refresh(self.seeds_dir)
         except Exception as error:  # the thread must outlive any one failed update
-            if str(error) != self.last_error:
-                log.warning("watch: %s", error)
-            self.last_error = str(error)
+            self._say_once(f"watch: {error}")
             return
-        self.last_error = None
+        self._say_once(f"watch: {freshness.note}" if freshness.note else None)
+        summary = freshness.summary
+        if summary is None:
+            return
         self.updates += 1
         log.info("watch: index updated: %d added, %d updated, %d removed in %.2fs",
                  summary.added, summary.updated, summary.removed, summary.seconds)
-        for problem in summary.problems:
+        for problem in summary.new_problems:
             log.warning("watch: skipped %s: %s", problem.path, problem.reason)
+
+    def _say_once(self, message: str | None) -> None:
+        if message is not None and message != self.last_message:
+            log.warning("%s", message)
+        self.last_message = message
 
     def stop(self) -> None:
         self.stopped.set()
@@ -299,11 +306,13 @@ class SeedsWatcher(threading.Thread):
 
 def create_app(index_path: Path | str, seeds_dir: Path | str | None = None, watch: bool = False,
                watch_interval: float = 2.0) -> FastAPI:
-    """The web application for the index at index_path; with watch, seeds_dir is polled for changes."""
-    if watch and seeds_dir is None:
-        raise ValueError("watching needs a seeds folder")
+    """The web application for the index at index_path; with watch, its seeds folder is polled for changes.
+
+    seeds_dir, if given, must be the folder the index follows (Index.refresh).
+    """
     index = Index(index_path)
-    watcher = SeedsWatcher(index, Path(seeds_dir), watch_interval) if watch else None
+    index.check_seeds(seeds_dir)
+    watcher = SeedsWatcher(index, Path(seeds_dir) if seeds_dir else None, watch_interval) if watch else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -25,6 +25,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 import cli  # noqa: E402
 from search import Index  # noqa: E402
+from search.index import SeedsMismatchError  # noqa: E402
 from search.query import MAX_QUERY_LENGTH  # noqa: E402
 from search.web import create_app, highlight_html  # noqa: E402
 
@@ -468,9 +469,27 @@ def test_watch_picks_up_a_new_file(tmp_path):
     assert not app.state.watcher.is_alive()
 
 
-def test_watch_needs_a_seeds_folder(tmp_path):
-    with pytest.raises(ValueError):
-        create_app(tmp_path / "index", watch=True)
+def test_watch_follows_the_folder_the_index_was_built_from(tmp_path, monkeypatch):
+    seeds = write_seeds(tmp_path / "seeds")
+    Index(tmp_path / "index").update(seeds)
+    elsewhere = tmp_path / "elsewhere"
+    write_seeds(elsewhere / "seeds")  # a ./seeds of another index where the server is started
+    monkeypatch.chdir(elsewhere)
+    app = create_app(tmp_path / "index", watch=True, watch_interval=0.1)
+    with TestClient(app) as test_client:
+        (seeds / "new.txt").write_text("هزة أرضية\n\nشعر سكان المنطقة بالزلزال صباح اليوم.\n", encoding="utf-8")
+        deadline = time.monotonic() + 15
+        while search_json(test_client, q="الزلزال")["total"] == 0:
+            assert time.monotonic() < deadline, "the watcher did not index the new file"
+            time.sleep(0.05)
+        assert search_json(test_client, q="المدرسة")["total"] == SCHOOL_HITS
+
+
+def test_an_app_refuses_a_seeds_folder_the_index_does_not_follow(tmp_path):
+    seeds = write_seeds(tmp_path / "seeds")
+    Index(tmp_path / "index").update(seeds)
+    with pytest.raises(SeedsMismatchError, match="follows the seeds folder"):
+        create_app(tmp_path / "index", write_seeds(tmp_path / "other"), watch=True)
 
 
 # ----- cli.py serve ------------------------------------------------------------------
@@ -488,4 +507,5 @@ def test_serve_without_index_or_seeds_is_a_one_line_error(tmp_path):
     result = CliRunner().invoke(cli.main, ["serve", "--index", str(tmp_path / "index"),
                                            "--seeds", str(tmp_path / "none")])
     assert result.exit_code == 2
-    assert result.output.strip() == f"error: {tmp_path / 'index'}: no index here yet (run: index --seeds DIR)"
+    assert result.output.strip() == (f"error: {tmp_path / 'index'}: no index here yet "
+                                     f"(run: index --seeds DIR --index {tmp_path / 'index'})")
