@@ -31,6 +31,7 @@ import io
 import json
 import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,6 +79,13 @@ BODY_FIELDS = ("content", "text", "body")  # SaudiNewsNet: content; ARCD: text
 DATE_FIELDS = ("date", "date_extracted", "published")  # SaudiNewsNet: date_extracted
 
 HASH_CHUNK = 1 << 20
+
+# What a seed turned out to be when opened, if not a regular file (by stat.S_IFMT).
+SPECIAL_FILES = {
+    stat.S_IFIFO: "FIFO",  # the open waits for a writer (O_NONBLOCK: it does not), the read for data
+    stat.S_IFCHR: "character device",  # /dev/zero, /dev/urandom: a read that never ends
+    stat.S_IFBLK: "block device",  # a whole disk
+}
 
 
 @dataclass(frozen=True)
@@ -240,14 +248,37 @@ def suffix_label(name: str) -> str:
 def file_hash(seeds_dir: Path, path: str) -> str:
     """sha256 hex of the file's bytes, read in chunks so a large dump costs no memory.
 
-    Raises OSError when the file cannot be read: the caller decides whether
-    that is a Problem (scan already listed the file as present).
+    Raises OSError when the file cannot be read, or is no longer a regular
+    file (open_seed): the caller decides whether that is a Problem (scan
+    already listed the file as present).
     """
     digest = hashlib.sha256()
-    with open(Path(seeds_dir) / path, "rb") as file:
+    with open_seed(seeds_dir, path) as file:
         for chunk in iter(lambda: file.read(HASH_CHUNK), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def open_seed(seeds_dir: Path, path: str) -> BinaryIO:
+    """The seed file at path, open for reading; OSError if it is not a regular file (strerror says what).
+
+    Checked on the file opened, not taken from scan: a seed replaced since
+    by a FIFO would block the open and then the read (O_NONBLOCK lets the
+    open return; blocking is restored once the file is known to be
+    regular), and a device such as /dev/zero would be read forever.
+    """
+    descriptor = os.open(Path(seeds_dir) / path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    try:
+        kind = stat.S_IFMT(os.fstat(descriptor).st_mode)
+        if kind == stat.S_IFDIR:
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
+        if kind != stat.S_IFREG:
+            raise OSError(errno.EINVAL, f"not a regular file ({SPECIAL_FILES.get(kind, 'special file')})", path)
+        os.set_blocking(descriptor, True)
+        return os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
 
 
 # ---------------------------------------------------------------- reading
@@ -269,17 +300,16 @@ def iter_articles(seeds_dir: Path, path: str) -> Iterator[Article | Problem]:
     writes each article before asking for the next). A .txt, .md or .json
     file is one text and is read whole.
     """
-    full_path = Path(seeds_dir) / path
     suffix = Path(path).suffix.lower()
     if suffix not in SEED_SUFFIXES:
         yield Problem(path, f"unknown file type {suffix_label(path)}, ignored", severity=WARNING)
         return
     try:
-        if suffix == ".jsonl":
-            with open(full_path, "rb") as file:
+        with open_seed(seeds_dir, path) as file:
+            if suffix == ".jsonl":
                 yield from jsonl_items(file, path)
-            return
-        data = full_path.read_bytes()
+                return
+            data = file.read()
     except OSError as error:
         yield Problem(path, f"cannot read: {error.strerror}")
         return
