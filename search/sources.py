@@ -52,6 +52,9 @@ EDITOR_LEFTOVERS = (
 
 NOT_TEXT = "not UTF-8, UTF-16 or Windows-1256 text"
 EMPTY = "empty file"
+# A link out of the seeds folder would index (and serve) any file the user can read, /etc/passwd or
+# ~/.ssh included, from a folder someone else filled: it takes asking for it.
+OUTSIDE_LINK = "link to a path outside the seeds folder, not followed; --follow-links reads it"
 
 # Checked before any guessing: a BOM says what the writer meant.
 BOMS = (
@@ -137,15 +140,20 @@ class SeedsError(Exception):
     """The seeds folder itself is unusable: no single file is to blame."""
 
 
+class LinkOutside(OSError):
+    """open_seed will not read a link out of the seeds folder: passed over on purpose (a warning)."""
+
+
 # ---------------------------------------------------------------- scanning
 
 
-def scan(seeds_dir: Path) -> tuple[list[SeedFile], list[Problem]]:
+def scan(seeds_dir: Path, *, follow_links: bool = False) -> tuple[list[SeedFile], list[Problem]]:
     """All seed files below seeds_dir, sorted by path, and what was passed over.
 
-    Unknown extensions, unreadable folders, broken links and folders reached
-    twice through symlinks (loops included) are Problems; hidden entries
-    and editor leftovers are skipped silently.
+    Unknown extensions, unreadable folders, broken links, links out of
+    seeds_dir (unless follow_links) and folders reached twice through
+    symlinks (loops included) are Problems; hidden entries and editor
+    leftovers are skipped silently.
     """
     seeds_dir = Path(seeds_dir)
     if not seeds_dir.exists():
@@ -154,18 +162,21 @@ def scan(seeds_dir: Path) -> tuple[list[SeedFile], list[Problem]]:
         raise SeedsError(f"seeds folder {seeds_dir} is not a folder")
     files: list[SeedFile] = []
     problems: list[Problem] = []
-    walk(seeds_dir, "", {seeds_dir.resolve(): ""}, [seeds_dir.resolve()], files, problems)
+    root = Path(os.path.realpath(seeds_dir))
+    walk(seeds_dir, "", {root: ""}, [root], None if follow_links else str(root), files, problems)
     files.sort(key=lambda seed: seed.path)
     return files, problems
 
 
-def walk(folder: Path, prefix: str, seen: dict[Path, str], ancestors: list[Path],
+def walk(folder: Path, prefix: str, seen: dict[Path, str], ancestors: list[Path], inside: str | None,
          files: list[SeedFile], problems: list[Problem]) -> None:
     """Collect the seed files of folder; prefix is its relative path ("" or "a/b/").
 
     seen maps every resolved folder visited to its relative path, so a
     symlinked folder is entered once: a link back to an ancestor is a loop,
     any other is a second way to the same files (their ids would clash).
+    A link whose target resolves outside the folder inside is not followed
+    (inside None: links are followed anywhere).
     """
     try:
         with os.scandir(folder) as iterator:
@@ -177,17 +188,20 @@ def walk(folder: Path, prefix: str, seen: dict[Path, str], ancestors: list[Path]
         if is_ignored(entry.name):
             continue
         relative = prefix + entry.name
+        if inside is not None and leads_outside(entry, inside):
+            problems.append(Problem(relative, OUTSIDE_LINK, severity=WARNING))
+            continue
         try:
             is_folder = entry.is_dir()  # follows links: raises for a loop of links (a -> b -> a)
         except OSError:
             is_folder = False
         if is_folder:
-            resolved = Path(entry.path).resolve()
+            resolved = Path(os.path.realpath(entry.path))  # unlike Path.resolve (3.11), never raises for a loop
             if resolved in seen:
                 problems.append(Problem(relative, folder_seen_reason(resolved, seen, ancestors), severity=WARNING))
                 continue
             seen[resolved] = relative
-            walk(Path(entry.path), relative + "/", seen, ancestors + [resolved], files, problems)
+            walk(Path(entry.path), relative + "/", seen, ancestors + [resolved], inside, files, problems)
         elif not is_regular_file(entry):
             problems.append(dangling_problem(relative, entry.path))
         elif not has_seed_suffix(entry.name):
@@ -199,6 +213,21 @@ def walk(folder: Path, prefix: str, seen: dict[Path, str], ancestors: list[Path]
                 problems.append(Problem(relative, f"cannot read: {error.strerror}"))
                 continue
             files.append(SeedFile(relative, stat.st_size, stat.st_mtime_ns))
+
+
+def leads_outside(entry: os.DirEntry, folder: str) -> bool:
+    """True if entry is a link whose target, resolved to the end of any chain of links, is not in folder."""
+    try:
+        if not entry.is_symlink():
+            return False
+    except OSError:
+        return False
+    return not is_inside(os.path.realpath(entry.path), folder)
+
+
+def is_inside(path: str, folder: str) -> bool:
+    """True if the resolved path is folder or below it (both absolute and resolved)."""
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def is_regular_file(entry: os.DirEntry) -> bool:
@@ -245,29 +274,36 @@ def suffix_label(name: str) -> str:
     return suffix if suffix else "(no extension)"
 
 
-def file_hash(seeds_dir: Path, path: str) -> str:
+def file_hash(seeds_dir: Path, path: str, *, follow_links: bool = False) -> str:
     """sha256 hex of the file's bytes, read in chunks so a large dump costs no memory.
 
     Raises OSError when the file cannot be read, or is no longer a regular
-    file (open_seed): the caller decides whether that is a Problem (scan
-    already listed the file as present).
+    file in the seeds folder (open_seed): the caller decides whether that
+    is a Problem (scan already listed the file as present).
     """
     digest = hashlib.sha256()
-    with open_seed(seeds_dir, path) as file:
+    with open_seed(seeds_dir, path, follow_links) as file:
         for chunk in iter(lambda: file.read(HASH_CHUNK), b""):
             digest.update(chunk)
     return digest.hexdigest()
 
 
-def open_seed(seeds_dir: Path, path: str) -> BinaryIO:
+def open_seed(seeds_dir: Path, path: str, follow_links: bool = False) -> BinaryIO:
     """The seed file at path, open for reading; OSError if it is not a regular file (strerror says what).
 
-    Checked on the file opened, not taken from scan: a seed replaced since
+    Checked again when reading, not taken from scan: a seed replaced since
     by a FIFO would block the open and then the read (O_NONBLOCK lets the
     open return; blocking is restored once the file is known to be
-    regular), and a device such as /dev/zero would be read forever.
+    regular), a device such as /dev/zero would be read forever, and a link
+    out of the seeds folder (LinkOutside, unless follow_links) would read
+    a file that is no seed. The path checked is the path opened.
     """
-    descriptor = os.open(Path(seeds_dir) / path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    full_path = os.path.join(seeds_dir, path)
+    if not follow_links:
+        full_path = os.path.realpath(full_path)
+        if not is_inside(full_path, os.path.realpath(seeds_dir)):
+            raise LinkOutside(errno.EPERM, OUTSIDE_LINK, path)
+    descriptor = os.open(full_path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     try:
         kind = stat.S_IFMT(os.fstat(descriptor).st_mode)
         if kind == stat.S_IFDIR:
@@ -284,32 +320,36 @@ def open_seed(seeds_dir: Path, path: str) -> BinaryIO:
 # ---------------------------------------------------------------- reading
 
 
-def read_articles(seeds_dir: Path, path: str) -> tuple[list[Article], list[Problem]]:
+def read_articles(seeds_dir: Path, path: str, *, follow_links: bool = False) -> tuple[list[Article], list[Problem]]:
     """Articles of one seed file and the problems found in it; never raises for a bad file."""
     articles, problems = [], []
-    for item in iter_articles(seeds_dir, path):
+    for item in iter_articles(seeds_dir, path, follow_links=follow_links):
         (articles if isinstance(item, Article) else problems).append(item)
     return articles, problems
 
 
-def iter_articles(seeds_dir: Path, path: str) -> Iterator[Article | Problem]:
+def iter_articles(seeds_dir: Path, path: str, *, follow_links: bool = False) -> Iterator[Article | Problem]:
     """The articles and problems of one seed file, one at a time in file order; never raises for a bad file.
 
     A .jsonl file is read a line at a time and each article handed on at
     once, so a dump of any size costs the memory of one record (index.py
     writes each article before asking for the next). A .txt, .md or .json
-    file is one text and is read whole.
+    file is one text and is read whole. follow_links: as for scan, which
+    listed the file; checked again here (see open_seed).
     """
     suffix = Path(path).suffix.lower()
     if suffix not in SEED_SUFFIXES:
         yield Problem(path, f"unknown file type {suffix_label(path)}, ignored", severity=WARNING)
         return
     try:
-        with open_seed(seeds_dir, path) as file:
+        with open_seed(seeds_dir, path, follow_links) as file:
             if suffix == ".jsonl":
                 yield from jsonl_items(file, path)
                 return
             data = file.read()
+    except LinkOutside:
+        yield Problem(path, OUTSIDE_LINK, severity=WARNING)
+        return
     except OSError as error:
         yield Problem(path, f"cannot read: {error.strerror}")
         return

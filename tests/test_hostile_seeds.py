@@ -9,19 +9,25 @@ from __future__ import annotations
 
 import json
 import os
+import resource
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from search import Index
 from search.sources import (
+    OUTSIDE_LINK,
+    WARNING,
     Problem,
     file_hash,
     read_articles,
     scan,
 )
-from test_reliability import skipped_lines
+from test_reliability import CLI, run_cli, skipped_lines
 
 SCHOOL_TITLE = "افتتاح مدرسة جديدة في الرياض"
 SCHOOL = "افتتحت وزارة التعليم المدرسة الجديدة في حي النرجس، واستقبلت المدرسةُ مئتي طالب في يومها الأول."
@@ -106,3 +112,146 @@ def test_a_seed_replaced_by_a_fifo_after_scan_is_a_problem_not_a_hang(tmp_path, 
     with pytest.raises(OSError) as refused:
         finishes(file_hash, tmp_path, name)
     assert refused.value.strerror == "not a regular file (FIFO)"
+
+
+# ---------------------------------------------------------------- links out of the seeds folder
+
+
+def test_link_to_a_file_outside_the_seeds_folder_is_not_followed(tmp_path):
+    outside = write(tmp_path, "outside/hospital.txt", f"{HOSPITAL_TITLE}\n{HOSPITAL}")
+    seeds = good_seeds(tmp_path)
+    (seeds / "hospital.txt").symlink_to(outside)
+
+    assert scan(seeds)[1] == [Problem("hospital.txt", OUTSIDE_LINK, severity=WARNING)]
+    assert [seed.path for seed in scan(seeds)[0]] == ["school.txt"]
+    files, problems = scan(seeds, follow_links=True)
+    assert [seed.path for seed in files] == ["hospital.txt", "school.txt"] and problems == []
+
+
+def test_link_to_a_folder_outside_the_seeds_folder_is_not_walked(tmp_path):
+    write(tmp_path, "archive/2015/hospital.txt", f"{HOSPITAL_TITLE}\n{HOSPITAL}")
+    seeds = good_seeds(tmp_path)
+    (seeds / "archive").symlink_to(tmp_path / "archive", target_is_directory=True)
+    (seeds / "news").mkdir()
+    (seeds / "news" / "up").symlink_to("../../archive/2015", target_is_directory=True)  # relative, still outside
+
+    files, problems = scan(seeds)
+
+    assert [seed.path for seed in files] == ["school.txt"]
+    assert problems == [Problem("archive", OUTSIDE_LINK, severity=WARNING),
+                        Problem("news/up", OUTSIDE_LINK, severity=WARNING)]
+    files, problems = scan(seeds, follow_links=True)
+    assert [seed.path for seed in files] == ["archive/2015/hospital.txt", "school.txt"]
+    assert problems == [Problem("news/up", "same folder as archive/2015, not followed", severity=WARNING)]
+
+
+def test_links_that_stay_inside_the_seeds_folder_are_followed(tmp_path):
+    seeds = good_seeds(tmp_path)
+    write(seeds, "2015/07/hospital.txt", f"{HOSPITAL_TITLE}\n{HOSPITAL}")
+    (seeds / "latest.txt").symlink_to("2015/07/hospital.txt")
+    (seeds / "2015" / "07" / "school.txt").symlink_to("../../school.txt")
+    (seeds / "current").symlink_to(seeds / "2015" / "07", target_is_directory=True)
+
+    files, problems = scan(seeds)
+
+    assert [seed.path for seed in files] == ["2015/07/hospital.txt", "2015/07/school.txt", "latest.txt",
+                                             "school.txt"]
+    assert problems == [Problem("current", "same folder as 2015/07, not followed", severity=WARNING)]
+    assert read_articles(seeds, "latest.txt")[0][0].title == HOSPITAL_TITLE
+
+
+def test_a_seed_turned_into_a_link_out_of_the_folder_after_scan_is_not_read(tmp_path):
+    secret = write(tmp_path, "private/notes.txt", f"{HOSPITAL_TITLE}\n{HOSPITAL}")
+    seeds = good_seeds(tmp_path)
+    write(seeds, "hospital.txt", f"{HOSPITAL_TITLE}\n{HOSPITAL}")
+    files, _ = scan(seeds)
+    (seeds / "hospital.txt").unlink()
+    (seeds / "hospital.txt").symlink_to(secret)
+
+    assert read_articles(seeds, "hospital.txt") == ([], [Problem("hospital.txt", OUTSIDE_LINK, severity=WARNING)])
+    with pytest.raises(OSError) as refused:
+        file_hash(seeds, "hospital.txt")
+    assert refused.value.strerror == OUTSIDE_LINK
+    assert read_articles(seeds, "hospital.txt", follow_links=True)[0][0].title == HOSPITAL_TITLE
+    assert file_hash(seeds, "hospital.txt", follow_links=True) == file_hash(secret.parent, "notes.txt")
+
+
+def test_links_out_of_the_seeds_folder_through_a_cli_process(tmp_path):
+    seeds = good_seeds(tmp_path)
+    (seeds / "passwd.txt").symlink_to("/etc/passwd")
+    write(tmp_path, "home/hospital.txt", f"{HOSPITAL_TITLE}\n{HOSPITAL}")
+    (seeds / "home").symlink_to(tmp_path / "home", target_is_directory=True)
+    index = tmp_path / "index"
+
+    result = run_cli("index", "--seeds", seeds, "--index", index, cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert_one_line_each(result.stderr, [f"skipped home: {OUTSIDE_LINK}", f"skipped passwd.txt: {OUTSIDE_LINK}"])
+    assert index_ids(index, "المدرسة") == {"school.txt"}
+    assert index_ids(index, "مستشفى") == set() and index_ids(index, "root") == set()
+    assert Index(index).stats().documents == 1
+
+
+def test_a_seed_replaced_by_a_link_to_a_device_after_scan_is_a_problem_not_a_hang(tmp_path):
+    write(tmp_path, "hospital.txt", f"{HOSPITAL_TITLE}\n{HOSPITAL}")
+    files, _ = scan(tmp_path)
+    (tmp_path / "hospital.txt").unlink()
+    (tmp_path / "hospital.txt").symlink_to("/dev/zero")  # endless: read whole, it fills the memory
+
+    assert finishes(read_articles, tmp_path, "hospital.txt") == (
+        [], [Problem("hospital.txt", OUTSIDE_LINK, severity=WARNING)])
+    assert finishes(read_articles, tmp_path, "hospital.txt", follow_links=True) == (
+        [], [Problem("hospital.txt", "cannot read: not a regular file (character device)")])
+    with pytest.raises(OSError, match=r"not a regular file \(character device\)"):
+        finishes(file_hash, tmp_path, "hospital.txt", follow_links=True)
+
+
+def open_files(pid: int) -> set[str]:
+    """Paths the process holds open, from /proc (empty once it has ended)."""
+    try:
+        names = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return set()
+    paths = set()
+    for name in names:
+        try:
+            paths.add(os.readlink(f"/proc/{pid}/fd/{name}"))
+        except OSError:
+            pass
+    return paths
+
+
+def limit_memory() -> None:
+    """In the child: a reader of /dev/zero fails instead of filling the machine."""
+    resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to see what the process reads")
+def test_seeds_swapped_for_a_fifo_and_a_device_during_a_cli_index_process(tmp_path):
+    """Swapped after the scan, while the process reads a big earlier file: the run must still end."""
+    seeds = good_seeds(tmp_path)
+    big = write(seeds, "a-archive.jsonl", "".join(record(f"oil-{n}", "النفط", OIL) + "\n" for n in range(6_000)))
+    write(seeds, "y-fifo.txt", f"{HOSPITAL_TITLE}\n{HOSPITAL}")
+    write(seeds, "z-device.txt", f"{HOSPITAL_TITLE}\n{HOSPITAL}")
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("ARABIC_SEARCH_")}
+    process = subprocess.Popen([sys.executable, str(CLI), "index", "--seeds", str(seeds), "--index",
+                                str(tmp_path / "index")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env=environment, cwd=tmp_path, preexec_fn=limit_memory)
+    try:
+        deadline = time.monotonic() + 60
+        while os.path.realpath(big) not in open_files(process.pid):  # scanned, now reading the first file
+            assert process.poll() is None and time.monotonic() < deadline, "never saw the big file read"
+            time.sleep(0.005)
+        swap_for_fifo(seeds / "y-fifo.txt")
+        (seeds / "z-device.txt").unlink()
+        (seeds / "z-device.txt").symlink_to("/dev/zero")
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+        process.wait()
+
+    assert process.returncode == 2
+    assert_one_line_each(stderr, ["skipped y-fifo.txt: cannot read: not a regular file (FIFO)",
+                                  f"skipped z-device.txt: cannot read: {OUTSIDE_LINK}"])
+    assert index_ids(tmp_path / "index", "المدرسة") == {"school.txt"}
+    assert len(index_ids(tmp_path / "index", "أوبك")) == 100  # limit=100 of the 6,000

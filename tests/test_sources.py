@@ -401,14 +401,14 @@ def test_scan_ignores_hidden_and_editor_files_silently(tmp_path):
                                         (tmp_path / "news.txt").stat().st_mtime_ns)], [])
 
 
-def test_scan_follows_symlinked_files(tmp_path):
+def test_scan_follows_symlinked_files_out_of_the_folder_when_asked(tmp_path):
     outside = write(tmp_path, "outside/real.txt", f"{TITLE}\n{BODY}")
     seeds = tmp_path / "seeds"
     seeds.mkdir()
     (seeds / "link.txt").symlink_to(outside)
-    files, problems = scan(seeds)
+    files, problems = scan(seeds, follow_links=True)
     assert (files, problems) == ([SeedFile("link.txt", outside.stat().st_size, outside.stat().st_mtime_ns)], [])
-    [article], _ = read_articles(seeds, "link.txt")
+    [article], _ = read_articles(seeds, "link.txt", follow_links=True)
     assert (article.id, article.title) == ("link.txt", TITLE)
 
 
@@ -427,7 +427,7 @@ def test_scan_enters_a_folder_linked_twice_once(tmp_path):
     seeds.mkdir()
     (seeds / "first").symlink_to(outside, target_is_directory=True)
     (seeds / "second").symlink_to(outside, target_is_directory=True)
-    files, problems = scan(seeds)
+    files, problems = scan(seeds, follow_links=True)
     assert [seed.path for seed in files] == ["first/news.txt"]
     assert problems == [Problem("second", "same folder as first, not followed", severity=WARNING)]
 
