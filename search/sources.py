@@ -176,7 +176,8 @@ def walk(folder: Path, prefix: str, seen: dict[Path, str], ancestors: list[Path]
     symlinked folder is entered once: a link back to an ancestor is a loop,
     any other is a second way to the same files (their ids would clash).
     A link whose target resolves outside the folder inside is not followed
-    (inside None: links are followed anywhere).
+    (inside None: links are followed anywhere). A name that is not UTF-8
+    is a Problem shown with its bytes escaped, never a path handed on.
     """
     try:
         with os.scandir(folder) as iterator:
@@ -187,7 +188,8 @@ def walk(folder: Path, prefix: str, seen: dict[Path, str], ancestors: list[Path]
     for entry in entries:
         if is_ignored(entry.name):
             continue
-        relative = prefix + entry.name
+        relative = prefix + printable_name(entry.name)
+        utf8_name = relative == prefix + entry.name
         if inside is not None and leads_outside(entry, inside):
             problems.append(Problem(relative, OUTSIDE_LINK, severity=WARNING))
             continue
@@ -196,6 +198,9 @@ def walk(folder: Path, prefix: str, seen: dict[Path, str], ancestors: list[Path]
         except OSError:
             is_folder = False
         if is_folder:
+            if not utf8_name:
+                problems.append(Problem(relative, "folder name is not UTF-8, not entered; rename it"))
+                continue
             resolved = Path(os.path.realpath(entry.path))  # unlike Path.resolve (3.11), never raises for a loop
             if resolved in seen:
                 problems.append(Problem(relative, folder_seen_reason(resolved, seen, ancestors), severity=WARNING))
@@ -206,13 +211,24 @@ def walk(folder: Path, prefix: str, seen: dict[Path, str], ancestors: list[Path]
             problems.append(dangling_problem(relative, entry.path))
         elif not has_seed_suffix(entry.name):
             problems.append(Problem(relative, f"unknown file type {suffix_label(entry.name)}, ignored", severity=WARNING))
+        elif not utf8_name:
+            problems.append(Problem(relative, "file name is not UTF-8, not read; rename it"))
         else:
             try:
-                stat = entry.stat()
+                info = entry.stat()
             except OSError as error:
                 problems.append(Problem(relative, f"cannot read: {error.strerror}"))
                 continue
-            files.append(SeedFile(relative, stat.st_size, stat.st_mtime_ns))
+            files.append(SeedFile(relative, info.st_size, info.st_mtime_ns))
+
+
+def printable_name(name: str) -> str:
+    """name as a Problem shows it: bytes that are not UTF-8 written as \\xff.
+
+    os.scandir keeps such a byte as a lone surrogate (\\udcff), which no
+    manifest, Whoosh field or terminal can encode.
+    """
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 def leads_outside(entry: os.DirEntry, folder: str) -> bool:

@@ -255,3 +255,48 @@ def test_seeds_swapped_for_a_fifo_and_a_device_during_a_cli_index_process(tmp_pa
                                   f"skipped z-device.txt: cannot read: {OUTSIDE_LINK}"])
     assert index_ids(tmp_path / "index", "المدرسة") == {"school.txt"}
     assert len(index_ids(tmp_path / "index", "أوبك")) == 100  # limit=100 of the 6,000
+
+
+# ---------------------------------------------------------------- file names that are not UTF-8
+
+
+def write_bad_name(folder: Path, name: bytes, content: bytes) -> None:
+    """A file whose name holds bytes that are not UTF-8 (pathlib cannot spell it)."""
+    descriptor = os.open(os.fsencode(folder) + b"/" + name, os.O_WRONLY | os.O_CREAT, 0o644)
+    os.write(descriptor, content)
+    os.close(descriptor)
+
+
+def test_file_name_that_is_not_utf8_is_an_error_named_with_its_bytes_escaped(tmp_path):
+    write(tmp_path, "school.txt", f"{SCHOOL_TITLE}\n{SCHOOL}")
+    write_bad_name(tmp_path, b"bad\xff.txt", f"{HOSPITAL_TITLE}\n{HOSPITAL}".encode())
+    write_bad_name(tmp_path, b"scan\xe9.png", b"\x89PNG")
+    os.mkdir(os.fsencode(tmp_path) + b"/old\xe1")
+    write_bad_name(tmp_path / os.fsdecode(b"old\xe1"), b"news.txt", f"{HOSPITAL_TITLE}\n{HOSPITAL}".encode())
+
+    files, problems = scan(tmp_path)
+
+    assert [seed.path for seed in files] == ["school.txt"]
+    assert problems == [
+        Problem("bad\\xff.txt", "file name is not UTF-8, not read; rename it"),
+        Problem("old\\xe1", "folder name is not UTF-8, not entered; rename it"),
+        Problem("scan\\xe9.png", "unknown file type .png, ignored", severity=WARNING),
+    ]
+    assert all(problem.path.encode("utf-8") for problem in problems)  # printable, storable
+
+
+def test_file_name_that_is_not_utf8_through_cli_index_search_and_show(tmp_path):
+    seeds = good_seeds(tmp_path)
+    write_bad_name(seeds, b"bad\xff.txt", f"{HOSPITAL_TITLE}\n{HOSPITAL}".encode())
+    index = tmp_path / "index"
+
+    indexed = run_cli("index", "--seeds", seeds, "--index", index, cwd=tmp_path)
+    found = run_cli("search", "المدرسة", "--index", index, "--json", cwd=tmp_path)
+    shown = run_cli("show", "school.txt", "--index", index, "--json", cwd=tmp_path)
+
+    assert indexed.returncode == 2
+    assert_one_line_each(indexed.stderr, ["skipped bad\\xff.txt: file name is not UTF-8, not read; rename it"])
+    assert found.returncode == 0 and [hit["id"] for hit in json.loads(found.stdout)["hits"]] == ["school.txt"]
+    assert shown.returncode == 0 and json.loads(shown.stdout)["title"] == SCHOOL_TITLE
+    again = run_cli("index", "--seeds", seeds, "--index", index, cwd=tmp_path)  # incremental: the same line
+    assert again.returncode == 2 and skipped_lines(again.stderr) == skipped_lines(indexed.stderr)
