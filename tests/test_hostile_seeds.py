@@ -23,6 +23,7 @@ from search.sources import (
     OUTSIDE_LINK,
     WARNING,
     Problem,
+    decode_text,
     file_hash,
     read_articles,
     scan,
@@ -300,3 +301,36 @@ def test_file_name_that_is_not_utf8_through_cli_index_search_and_show(tmp_path):
     assert shown.returncode == 0 and json.loads(shown.stdout)["title"] == SCHOOL_TITLE
     again = run_cli("index", "--seeds", seeds, "--index", index, cwd=tmp_path)  # incremental: the same line
     assert again.returncode == 2 and skipped_lines(again.stderr) == skipped_lines(indexed.stderr)
+
+
+# ---------------------------------------------------------------- control characters
+
+
+def test_stray_control_characters_are_dropped_from_text(tmp_path):
+    write(tmp_path, "nassr.txt", f"{NASSR_TITLE}\n{NASSR}\n\x0c\n")  # and a form feed, a page break
+    [article], problems = read_articles(tmp_path, "nassr.txt")
+    assert problems == []
+    assert (article.title, article.body) == (NASSR_TITLE, NASSR.replace("\x1a", "").strip())
+
+
+def test_text_mostly_control_characters_is_binary(tmp_path):
+    # One control in 20 characters is still text; more is a binary file, as NUL bytes are.
+    text = SCHOOL_TITLE + "\n" + SCHOOL
+    allowed = len(text) // 20 + 1
+    assert decode_text(("\x1a" * allowed + text).encode()) == text
+    assert decode_text(("\x1a" * (allowed + 2) + text).encode()) is None
+    assert decode_text(("\x1a" * (allowed + 2) + text).encode("utf-16")) is None
+    assert decode_text((text + "\x00").encode()) is None
+
+
+def test_stray_control_character_through_a_cli_process(tmp_path):
+    seeds = good_seeds(tmp_path)
+    write(seeds, "nassr.txt", f"{NASSR_TITLE}\n{NASSR}\n")
+    index = tmp_path / "index"
+
+    indexed = run_cli("index", "--seeds", seeds, "--index", index, cwd=tmp_path)
+    shown = run_cli("show", "nassr.txt", "--index", index, "--json", cwd=tmp_path)
+
+    assert indexed.returncode == 0 and skipped_lines(indexed.stderr) == [], indexed.stderr
+    assert index_ids(index, "احترافية") == {"nassr.txt"} and index_ids(index, "المدرسة") == {"school.txt"}
+    assert "\x1a" not in json.loads(shown.stdout)["body"]
