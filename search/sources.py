@@ -69,6 +69,13 @@ BOMS = (
 CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 CONTROL_BYTES = bytes(range(0x20)).translate(None, b"\t\n\r")  # the same, as bytes of UTF-8 or cp1256
 
+# JSON escapes rewritten before parsing, so that no string of a record holds what the index must not:
+# a control (\b, \f, \u0000-\u001f but \t \n \r) is dropped as a raw one is, and a surrogate that is
+# not half of a pair becomes U+FFFD (a lone one cannot be encoded: every page showing it would fail).
+JSON_ESCAPE = re.compile(r"\\(?:[bf]|u(?:00(?:0[0-8bBcCeEfF]|1[0-9a-fA-F])|[dD][89a-fA-F][0-9a-fA-F]{2}))")
+HIGH_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}")  # first half of a pair (U+D800-U+DBFF)
+LOW_SURROGATE_ESCAPE = re.compile(r"\\u[dD][c-fC-F][0-9a-fA-F]{2}")  # second half (U+DC00-U+DFFF)
+
 # Share of a text's characters that may be stray controls, plus one (a short note ending in a DOS
 # end-of-file \x1a). The worst SaudiNewsNet article has 1.2% (26 in 2,225 characters); random
 # bytes have 11%, UTF-16 without BOM read as UTF-8 up to 50%.
@@ -404,7 +411,7 @@ def text_article(text: str, path: str, markdown: bool) -> Article:
 def json_items(text: str, path: str) -> Iterator[Article | Problem]:
     """Articles and problems of a .json file holding one record or an array of records."""
     try:
-        value = json.loads(text)
+        value = json.loads(clean_json_escapes(text))
     except json.JSONDecodeError as error:
         yield Problem(path, f"invalid JSON: {error.msg}", error.lineno)
         return
@@ -440,7 +447,7 @@ def jsonl_items(file: BinaryIO, path: str) -> Iterator[Article | Problem]:
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = json.loads(clean_json_escapes(line))
         except json.JSONDecodeError as error:
             yield Problem(path, f"invalid JSON: {error.msg}", number)
         else:
@@ -448,6 +455,39 @@ def jsonl_items(file: BinaryIO, path: str) -> Iterator[Article | Problem]:
         index += 1
     if index == 0:
         yield Problem(path, EMPTY, severity=WARNING)
+
+
+def clean_json_escapes(text: str) -> str:
+    """JSON text with its escapes of controls dropped and of lone surrogates made \\ufffd (JSON_ESCAPE).
+
+    Done on the text, not on the parsed strings: the regex skips from one
+    backslash to the next, where a pass over every string of every record
+    would cost a third of the parse.
+    """
+    return JSON_ESCAPE.sub(rewrite_escape, text)
+
+
+def rewrite_escape(match: re.Match) -> str:
+    """What one JSON_ESCAPE match becomes: "" for a control, \\ufffd for a lone surrogate, else itself."""
+    text, start, escape = match.string, match.start(), match.group()
+    if is_escaped(text, start):  # \\b in JSON is a backslash, then the letter b
+        return escape
+    if len(escape) == 2 or escape[2:4] == "00":
+        return ""
+    if int(escape[2:], 16) < 0xDC00:  # json pairs a high half with a low half right after it
+        paired = LOW_SURROGATE_ESCAPE.match(text, start + 6) is not None
+    else:
+        paired = (start >= 6 and HIGH_SURROGATE_ESCAPE.match(text, start - 6) is not None
+                  and not is_escaped(text, start - 6))
+    return escape if paired else "\\ufffd"
+
+
+def is_escaped(text: str, start: int) -> bool:
+    """True if the backslash at text[start] is itself escaped: an odd run of backslashes precedes it."""
+    first = start
+    while first > 0 and text[first - 1] == "\\":
+        first -= 1
+    return (start - first) % 2 == 1
 
 
 def starts_with_utf16_bom(file: BinaryIO) -> bool:

@@ -12,11 +12,15 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from search import Index
 from search.sources import (
@@ -334,3 +338,89 @@ def test_stray_control_character_through_a_cli_process(tmp_path):
     assert indexed.returncode == 0 and skipped_lines(indexed.stderr) == [], indexed.stderr
     assert index_ids(index, "احترافية") == {"nassr.txt"} and index_ids(index, "المدرسة") == {"school.txt"}
     assert "\x1a" not in json.loads(shown.stdout)["body"]
+
+
+# ---------------------------------------------------------------- JSON escapes: control characters, lone surrogates
+
+
+def test_control_character_escapes_are_dropped_from_json_strings(tmp_path):
+    # Escaped (\u001a, \b, \f, \u0000) and raw (\x1a, invalid JSON until dropped) alike.
+    content = json.dumps({"id": "alyaum-4081251", "title": "\b" + NASSR_TITLE, "content": NASSR + "\f\x00",
+                          "author": "علي\u001fالسلمي"}, ensure_ascii=False)
+    write(tmp_path, "a.json", content)
+    write(tmp_path, "raw.jsonl", content.replace("\\u001a", "\x1a") + "\n")
+    for name in ("a.json", "raw.jsonl"):
+        [article], problems = read_articles(tmp_path, name)
+        assert problems == []
+        assert (article.title, article.body, article.author) == (
+            NASSR_TITLE, NASSR.replace("\x1a", "").strip(), "عليالسلمي"), name
+
+
+SURROGATE_RECORD = ('{"id": "okaz-\\ud800", "title": "\\udfff' + HOSPITAL_TITLE + '", "content": "' + HOSPITAL
+                    + ' \\uD83D", "url": "https://okaz.com.sa/\\ud801x", "source": "okaz\\udc00",'
+                    ' "author": "\\ud800\\ud800واس"}')
+
+
+def test_lone_surrogate_escapes_become_replacement_characters_in_every_field(tmp_path):
+    write(tmp_path, "a.json", SURROGATE_RECORD)
+    [article], problems = read_articles(tmp_path, "a.json")
+    assert problems == []
+    assert (article.id, article.title, article.body, article.url, article.source, article.author) == (
+        "okaz-\ufffd", "\ufffd" + HOSPITAL_TITLE, HOSPITAL + " \ufffd", "https://okaz.com.sa/\ufffdx",
+        "okaz\ufffd", "\ufffd\ufffdواس")
+
+
+def test_surrogate_pairs_and_escaped_backslashes_are_kept(tmp_path):
+    # A pair is one character (an emoji); "\\ud800" is a backslash and the letters u d 8 0 0.
+    write(tmp_path, "a.jsonl", '{"title": "\\ud83d\\ude00 ' + SCHOOL_TITLE + '", "content": "C:\\\\ud800 \\\\\\ud800"}\n'
+                               '{"title": "\\ud800\\\\udc00 ' + SCHOOL_TITLE + '"}\n'
+                               '{"title": "\\\\ud800\\udc00 ' + SCHOOL_TITLE + '"}\n')
+    articles, problems = read_articles(tmp_path, "a.jsonl")
+    assert problems == []
+    assert [(article.title, article.body) for article in articles] == [
+        ("\U0001f600 " + SCHOOL_TITLE, "C:\\ud800 \\\ufffd"), ("\ufffd\\udc00 " + SCHOOL_TITLE, ""),
+        ("\\ud800\ufffd " + SCHOOL_TITLE, "")]
+
+
+JSON_STRING_CHARS = st.sampled_from(["\\", "u", "d", "8", "c", "0", "b", "f", "n", "\"", "\ud800", "\udbff",
+                                      "\udc00", "\udfff", "\x00", "\x1a", "\x1f", "\t", "\n", "م", "ة"])
+
+
+@given(st.text(JSON_STRING_CHARS, max_size=40), st.booleans())
+def test_any_json_string_reads_as_its_characters_without_controls_or_lone_surrogates(text, ascii_only):
+    # What json.dumps writes for any string, surrogates and backslashes included, reads back as that
+    # string with pairs joined, lone halves U+FFFD (as UTF-16 decoding does) and controls dropped.
+    assume(ascii_only or not any("\ud800" <= char <= "\udfff" for char in text))  # raw, not UTF-8: damaged bytes
+    expected = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    expected = "".join(char for char in expected if char >= " " or char in "\t\n\r").strip()
+    with tempfile.TemporaryDirectory() as folder:
+        write(Path(folder), "a.jsonl", json.dumps({"title": SCHOOL_TITLE, "content": text}, ensure_ascii=ascii_only))
+        articles, problems = read_articles(Path(folder), "a.jsonl")
+    assert problems == [] and [article.body for article in articles] == [expected]
+
+
+def test_lone_surrogate_through_the_cli_and_the_web(tmp_path):
+    pytest.importorskip("fastapi", reason="the web extra is not installed: pip install -e '.[web]'")
+    from fastapi.testclient import TestClient
+
+    from search.web import create_app
+
+    seeds = good_seeds(tmp_path)
+    write(seeds, "okaz.json", SURROGATE_RECORD)
+    index = tmp_path / "index"
+
+    indexed = run_cli("index", "--seeds", seeds, "--index", index, cwd=tmp_path)
+    found = run_cli("search", "مستشفى", "--index", index, cwd=tmp_path)
+    found_json = run_cli("search", "مستشفى", "--index", index, "--json", cwd=tmp_path)
+    shown = run_cli("show", "okaz-\ufffd", "--index", index, cwd=tmp_path)
+
+    assert indexed.returncode == 0, indexed.stderr
+    for result in (found, found_json, shown):
+        assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert [hit["id"] for hit in json.loads(found_json.stdout)["hits"]] == ["okaz-\ufffd"]
+    client = TestClient(create_app(index))
+    page = client.get("/", params={"q": "مستشفى"})
+    api = client.get("/api/search", params={"q": "مستشفى"})
+    document = client.get("/doc/" + quote("okaz-\ufffd", safe=""))
+    assert (page.status_code, api.status_code, document.status_code) == (200, 200, 200)
+    assert [hit["id"] for hit in api.json()["hits"]] == ["okaz-\ufffd"] and HOSPITAL_TITLE in document.text
