@@ -76,6 +76,13 @@ JSON_ESCAPE = re.compile(r"\\(?:[bf]|u(?:00(?:0[0-8bBcCeEfF]|1[0-9a-fA-F])|[dD][
 HIGH_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}")  # first half of a pair (U+D800-U+DBFF)
 LOW_SURROGATE_ESCAPE = re.compile(r"\\u[dD][c-fC-F][0-9a-fA-F]{2}")  # second half (U+DC00-U+DFFF)
 
+# Limits on a JSON text, checked as it is parsed: past one, the .json file or the .jsonl line is an
+# error, as invalid JSON is, instead of a RecursionError or a ValueError naming no file.
+MAX_JSON_DEPTH = 64  # levels of arrays and objects from the top (a .jsonl record, a .json array); records have 1-3
+MAX_NUMBER_LENGTH = 100  # characters of a number; int() takes time quadratic in the digits, and refuses 4,300
+TOO_DEEP = f"JSON nested deeper than {MAX_JSON_DEPTH} levels"
+TOO_LONG = f"JSON number longer than {MAX_NUMBER_LENGTH} characters"
+
 # Share of a text's characters that may be stray controls, plus one (a short note ending in a DOS
 # end-of-file \x1a). The worst SaudiNewsNet article has 1.2% (26 in 2,225 characters); random
 # bytes have 11%, UTF-16 without BOM read as UTF-8 up to 50%.
@@ -153,6 +160,10 @@ class SeedFile:
 
 class SeedsError(Exception):
     """The seeds folder itself is unusable: no single file is to blame."""
+
+
+class JSONLimitError(ValueError):
+    """A JSON text past MAX_JSON_DEPTH or MAX_NUMBER_LENGTH: refused as invalid JSON is."""
 
 
 class LinkOutside(OSError):
@@ -411,9 +422,12 @@ def text_article(text: str, path: str, markdown: bool) -> Article:
 def json_items(text: str, path: str) -> Iterator[Article | Problem]:
     """Articles and problems of a .json file holding one record or an array of records."""
     try:
-        value = json.loads(clean_json_escapes(text))
+        value = parse_json(text)
     except json.JSONDecodeError as error:
         yield Problem(path, f"invalid JSON: {error.msg}", error.lineno)
+        return
+    except JSONLimitError as error:
+        yield Problem(path, str(error))
         return
     if isinstance(value, dict):
         records = [value]
@@ -447,14 +461,58 @@ def jsonl_items(file: BinaryIO, path: str) -> Iterator[Article | Problem]:
         if not line.strip():
             continue
         try:
-            record = json.loads(clean_json_escapes(line))
+            record = parse_json(line)
         except json.JSONDecodeError as error:
             yield Problem(path, f"invalid JSON: {error.msg}", number)
+        except JSONLimitError as error:
+            yield Problem(path, str(error), number)
         else:
             yield from record_items(record, path, index, line=number)
         index += 1
     if index == 0:
         yield Problem(path, EMPTY, severity=WARNING)
+
+
+def parse_json(text: str) -> object:
+    """The value of a JSON text, its escapes cleaned (clean_json_escapes), within the limits.
+
+    Raises json.JSONDecodeError when malformed, JSONLimitError past a
+    limit. json's C parser recurses once per level and stops only at the
+    interpreter's recursion limit (RecursionError, near 1,000 levels); the
+    levels between MAX_JSON_DEPTH and that are found by a walk over the
+    parsed arrays and objects, which for flat records is one look at each
+    field.
+    """
+    try:
+        value = JSON_DECODER.decode(clean_json_escapes(text))
+    except RecursionError:
+        raise JSONLimitError(TOO_DEEP) from None
+    if nests_deeper(value, MAX_JSON_DEPTH):
+        raise JSONLimitError(TOO_DEEP)
+    return value
+
+
+def nests_deeper(value: object, limit: int) -> bool:
+    """True if value nests arrays and objects more than limit levels deep (value itself is level 1)."""
+    level = [value] if isinstance(value, (dict, list)) else []
+    for _ in range(limit):
+        if not level:
+            return False
+        level = [child for container in level
+                 for child in (container.values() if isinstance(container, dict) else container)
+                 if isinstance(child, (dict, list))]
+    return bool(level)
+
+
+def parse_number(literal: str, kind: type) -> int | float:
+    """A JSON number, refused past MAX_NUMBER_LENGTH characters before any conversion."""
+    if len(literal) > MAX_NUMBER_LENGTH:
+        raise JSONLimitError(TOO_LONG)
+    return kind(literal)
+
+
+JSON_DECODER = json.JSONDecoder(parse_int=lambda literal: parse_number(literal, int),
+                                parse_float=lambda literal: parse_number(literal, float))
 
 
 def clean_json_escapes(text: str) -> str:

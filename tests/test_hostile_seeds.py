@@ -24,6 +24,8 @@ from hypothesis import strategies as st
 
 from search import Index
 from search.sources import (
+    MAX_JSON_DEPTH,
+    MAX_NUMBER_LENGTH,
     OUTSIDE_LINK,
     WARNING,
     Problem,
@@ -424,3 +426,85 @@ def test_lone_surrogate_through_the_cli_and_the_web(tmp_path):
     document = client.get("/doc/" + quote("okaz-\ufffd", safe=""))
     assert (page.status_code, api.status_code, document.status_code) == (200, 200, 200)
     assert [hit["id"] for hit in api.json()["hits"]] == ["okaz-\ufffd"] and HOSPITAL_TITLE in document.text
+
+
+# ---------------------------------------------------------------- nesting depth and number size
+
+
+def nested(depth: int) -> str:
+    """A JSON array holding itself depth levels deep: [[[...]]]."""
+    return "[" * depth + "]" * depth
+
+
+@pytest.mark.parametrize("content", [
+    nested(100_000),  # RecursionError in json's parser
+    record("deep", SCHOOL_TITLE, SCHOOL, tags=json.loads(nested(MAX_JSON_DEPTH))),  # parses, one level too deep
+], ids=["100000-deep", "limit+1"])
+def test_json_nested_deeper_than_the_limit_is_an_error_of_the_file(tmp_path, content):
+    write(tmp_path, "deep.json", content)
+    assert finishes(read_articles, tmp_path, "deep.json") == (
+        [], [Problem("deep.json", f"JSON nested deeper than {MAX_JSON_DEPTH} levels")])
+
+
+def test_jsonl_line_nested_too_deep_costs_only_that_line(tmp_path):
+    lines = [record("oil", "النفط", OIL), nested(100_000), record("rain", "أمطار", WEATHER),
+             record("deep", SCHOOL_TITLE, SCHOOL, tags=json.loads(nested(MAX_JSON_DEPTH)))]
+    write(tmp_path, "feed.jsonl", "\n".join(lines) + "\n")
+    articles, problems = read_articles(tmp_path, "feed.jsonl")
+    assert [article.id for article in articles] == ["oil", "rain"]
+    assert problems == [Problem("feed.jsonl", f"JSON nested deeper than {MAX_JSON_DEPTH} levels", line)
+                        for line in (2, 4)]
+
+
+LONG_NUMBER = "1234567890" * 500  # 5,000 digits: past Python's int limit of 4,300
+
+
+@pytest.mark.parametrize("number", [LONG_NUMBER, "-" + LONG_NUMBER[:MAX_NUMBER_LENGTH],
+                                    "0." + LONG_NUMBER, "1" + "0" * MAX_NUMBER_LENGTH + "e5"],
+                         ids=["5000-digit-int", "limit+1-int", "long-float", "limit+1-float"])
+def test_json_number_longer_than_the_limit_is_an_error(tmp_path, number):
+    write(tmp_path, "long.json", f'{{"id": {number}, "title": "{SCHOOL_TITLE}"}}')
+    write(tmp_path, "long.jsonl", f'{record("oil", "النفط", OIL)}\n{{"id": {number}, "title": "{SCHOOL_TITLE}"}}\n')
+    reason = f"JSON number longer than {MAX_NUMBER_LENGTH} characters"
+    assert read_articles(tmp_path, "long.json") == ([], [Problem("long.json", reason)])
+    articles, problems = read_articles(tmp_path, "long.jsonl")
+    assert [article.id for article in articles] == ["oil"] and problems == [Problem("long.jsonl", reason, 2)]
+
+
+def test_json_at_the_limits_is_read(tmp_path):
+    digits = "9" * MAX_NUMBER_LENGTH
+    # The record is level 1: tags holds the other MAX_JSON_DEPTH - 1.
+    write(tmp_path, "edge.json", f'{{"id": {digits}, "title": "{SCHOOL_TITLE}", "content": "{SCHOOL}", '
+                                 f'"tags": {nested(MAX_JSON_DEPTH - 1)}, "score": 0.{"5" * (MAX_NUMBER_LENGTH - 2)}}}')
+    [article], problems = read_articles(tmp_path, "edge.json")
+    assert problems == [] and (article.id, article.title) == (digits, SCHOOL_TITLE)
+
+
+def test_large_legal_json_is_read_whole(tmp_path):
+    records = [json.loads(record(f"okaz-{n}", f"{SCHOOL_TITLE} {n}", SCHOOL)) for n in range(30_000)]
+    write(tmp_path, "dump.json", json.dumps(records, ensure_ascii=False))
+    started = time.perf_counter()
+    articles, problems = read_articles(tmp_path, "dump.json")
+    assert problems == [] and len(articles) == 30_000 and articles[-1].id == "okaz-29999"
+    assert time.perf_counter() - started < 10  # ~0.3s: no per-character work in Python
+
+
+def test_deep_json_and_long_numbers_through_a_cli_process(tmp_path):
+    seeds = good_seeds(tmp_path)
+    write(seeds, "deep.json", nested(100_000))
+    write(seeds, "feed.jsonl", f'{record("oil", "النفط", OIL)}\n{nested(100_000)}\n{{"id": {LONG_NUMBER}}}\n'
+                               f'{record("rain", "أمطار", WEATHER)}\n')
+    write(seeds, "long.json", f'{{"id": {LONG_NUMBER}, "title": "{HOSPITAL_TITLE}", "content": "{HOSPITAL}"}}')
+
+    result = run_cli("index", "--seeds", seeds, "--index", tmp_path / "index", cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert_one_line_each(result.stderr, [
+        f"skipped deep.json: JSON nested deeper than {MAX_JSON_DEPTH} levels",
+        f"skipped feed.jsonl:2: JSON nested deeper than {MAX_JSON_DEPTH} levels",
+        f"skipped feed.jsonl:3: JSON number longer than {MAX_NUMBER_LENGTH} characters",
+        f"skipped long.json: JSON number longer than {MAX_NUMBER_LENGTH} characters",
+    ])
+    assert index_ids(tmp_path / "index", "المدرسة") == {"school.txt"}
+    assert index_ids(tmp_path / "index", "أوبك") == {"oil"}
+    assert index_ids(tmp_path / "index", "الأرصاد") == {"rain"}
