@@ -29,6 +29,7 @@ import fnmatch
 import hashlib
 import io
 import json
+import math
 import os
 import re
 import stat
@@ -40,6 +41,10 @@ from typing import BinaryIO
 TEXT_SUFFIXES = (".txt", ".md")
 RECORD_SUFFIXES = (".json", ".jsonl")
 SEED_SUFFIXES = TEXT_SUFFIXES + RECORD_SUFFIXES
+
+# Folders below the seeds folder are entered this deep at most: walk recurses once per level (past
+# Python's recursion limit, near 1,000, scan would raise), and archives go year/month/day, 3 deep.
+MAX_FOLDER_DEPTH = 64
 
 # Left behind by editors next to the files being edited: never seeds, never worth a warning.
 EDITOR_LEFTOVERS = (
@@ -182,9 +187,13 @@ def scan(seeds_dir: Path, *, follow_links: bool = False) -> tuple[list[SeedFile]
     leftovers are skipped silently.
     """
     seeds_dir = Path(seeds_dir)
-    if not seeds_dir.exists():
-        raise SeedsError(f"seeds folder {seeds_dir} does not exist")
-    if not seeds_dir.is_dir():
+    try:
+        mode = os.stat(seeds_dir).st_mode  # Path.exists raises PermissionError below a folder we cannot enter
+    except OSError as error:
+        if error.errno in (errno.ENOENT, errno.ENOTDIR):
+            raise SeedsError(f"seeds folder {seeds_dir} does not exist") from None
+        raise SeedsError(f"seeds folder {seeds_dir}: {error.strerror}") from None
+    if not stat.S_ISDIR(mode):
         raise SeedsError(f"seeds folder {seeds_dir} is not a folder")
     files: list[SeedFile] = []
     problems: list[Problem] = []
@@ -226,6 +235,9 @@ def walk(folder: Path, prefix: str, seen: dict[Path, str], ancestors: list[Path]
         if is_folder:
             if not utf8_name:
                 problems.append(Problem(relative, "folder name is not UTF-8, not entered; rename it"))
+                continue
+            if relative.count("/") >= MAX_FOLDER_DEPTH:
+                problems.append(Problem(relative, f"folder nested deeper than {MAX_FOLDER_DEPTH} levels, not entered"))
                 continue
             resolved = Path(os.path.realpath(entry.path))  # unlike Path.resolve (3.11), never raises for a loop
             if resolved in seen:
@@ -632,10 +644,14 @@ def first_field_text(record: dict, names: tuple[str, ...]) -> str | None:
 def field_text(record: dict, name: str) -> str | None:
     """A field as stripped text; None when absent, blank or not a scalar.
 
-    Numbers count (an id of 7 is "7"); booleans, lists and objects do not.
+    Numbers count (an id of 7 is "7"); booleans, lists, objects and the
+    numbers that are not finite do not (1e999999, NaN: every such id would
+    be "inf" or "nan", one article for all).
     """
     value = record.get(name)
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
         return None
     text = str(value).strip()
     return text or None

@@ -24,11 +24,14 @@ from hypothesis import strategies as st
 
 from search import Index
 from search.sources import (
+    EMPTY,
+    MAX_FOLDER_DEPTH,
     MAX_JSON_DEPTH,
     MAX_NUMBER_LENGTH,
     OUTSIDE_LINK,
     WARNING,
     Problem,
+    SeedsError,
     decode_text,
     file_hash,
     read_articles,
@@ -508,3 +511,94 @@ def test_deep_json_and_long_numbers_through_a_cli_process(tmp_path):
     assert index_ids(tmp_path / "index", "المدرسة") == {"school.txt"}
     assert index_ids(tmp_path / "index", "أوبك") == {"oil"}
     assert index_ids(tmp_path / "index", "الأرصاد") == {"rain"}
+
+
+# ---------------------------------------------------------------- other odd inputs
+
+
+@pytest.mark.parametrize("value", ["1e999999", "-1e999999", "NaN", "Infinity"])
+def test_json_number_that_is_not_finite_is_absent(tmp_path, value):
+    write(tmp_path, "a.jsonl", f'{{"id": {value}, "title": "{SCHOOL_TITLE}", "author": {value}}}\n')
+    [article], problems = read_articles(tmp_path, "a.jsonl")
+    assert problems == [] and (article.id, article.author) == ("a.jsonl#0", None)
+
+
+def test_json_that_is_one_huge_string_is_one_problem(tmp_path):
+    write(tmp_path, "a.json", json.dumps(SCHOOL * 50_000, ensure_ascii=False))  # ~9 MB
+    assert finishes(read_articles, tmp_path, "a.json") == (
+        [], [Problem("a.json", "JSON top level is not an object or an array of objects")])
+
+
+@pytest.mark.parametrize("name", ["a.txt", "a.md", "a.json", "a.jsonl"])
+@pytest.mark.parametrize("bom", [b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"], ids=["utf-8", "utf-16-le", "utf-16-be"])
+def test_bom_only_file_is_empty(tmp_path, name, bom):
+    write(tmp_path, name, bom)
+    assert read_articles(tmp_path, name) == ([], [Problem(name, EMPTY, severity=WARNING)])
+
+
+def make_deep_folders(root: Path, depth: int) -> Path:
+    """root/d/d/.../d, depth folders down (os.makedirs would recurse past Python's limit)."""
+    folder = root
+    for _ in range(depth):
+        folder = folder / "d"
+        folder.mkdir()
+    return folder
+
+
+def remove_deep_folders(root: Path, depth: int) -> None:
+    """The inverse, deepest first (shutil.rmtree recurses too)."""
+    for level in range(depth, 0, -1):
+        folder = root / "/".join(["d"] * level)
+        for child in folder.iterdir():
+            if not child.is_dir():
+                child.unlink()
+        folder.rmdir()
+
+
+def test_folders_nested_past_the_limit_are_one_problem(tmp_path):
+    write(tmp_path, "school.txt", f"{SCHOOL_TITLE}\n{SCHOOL}")
+    depth = 1_100  # past Python's recursion limit
+    write(make_deep_folders(tmp_path, depth), "hospital.txt", f"{HOSPITAL_TITLE}\n{HOSPITAL}")
+    try:
+        files, problems = scan(tmp_path)
+    finally:
+        remove_deep_folders(tmp_path, depth)
+    too_deep = "/".join(["d"] * (MAX_FOLDER_DEPTH + 1))
+    assert [seed.path for seed in files] == ["school.txt"]
+    assert problems == [Problem(too_deep, f"folder nested deeper than {MAX_FOLDER_DEPTH} levels, not entered")]
+
+
+def test_seeds_folder_that_cannot_be_looked_at_is_a_seeds_error(tmp_path, monkeypatch):
+    # A folder below one we may not enter (runnable as root: the OS refuses the stat).
+    seeds = tmp_path / "locked" / "seeds"
+    real_stat = os.stat
+
+    def refusing_stat(path, *args, **kwargs):
+        if Path(path) == seeds:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", refusing_stat)
+    with pytest.raises(SeedsError, match="Permission denied"):
+        scan(seeds)
+
+
+SEED_NAMES = st.sampled_from(["a.txt", "a.md", "a.json", "a.jsonl"])
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(JSON_STRING_CHARS, max_size=10),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(
+        st.sampled_from(["id", "title", "content", "text", "date", "url", "source", "author"]), children, max_size=5),
+    max_leaves=20)
+
+
+@given(st.binary(max_size=500) | JSON_VALUES.map(lambda value: json.dumps(value).encode()), SEED_NAMES)
+def test_any_seed_reads_as_articles_and_one_line_problems_without_raising(data, name):
+    with tempfile.TemporaryDirectory() as folder:
+        write(Path(folder), name, data)
+        articles, problems = read_articles(Path(folder), name)
+    for article in articles:
+        for text in filter(None, (article.id, article.title, article.body, article.url, article.source,
+                                  article.author)):
+            text.encode("utf-8")  # raises for a lone surrogate
+            assert not any(char < " " and char not in "\t\n\r" for char in text), text
+    assert all(problem.path == name and "\n" not in problem.reason for problem in problems)
