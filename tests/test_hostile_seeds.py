@@ -115,7 +115,7 @@ def swap_for_fifo(path: Path) -> None:
 @pytest.mark.parametrize("name", ["hospital.txt", "hospital.json", "hospital.jsonl"])
 def test_a_seed_replaced_by_a_fifo_after_scan_is_a_problem_not_a_hang(tmp_path, name):
     write(tmp_path, name, record("h", HOSPITAL_TITLE, HOSPITAL) if ".json" in name else HOSPITAL)
-    files, _ = scan(tmp_path)
+    assert [seed.path for seed in scan(tmp_path)[0]] == [name]  # a regular file when scanned
     swap_for_fifo(tmp_path / name)
 
     assert finishes(read_articles, tmp_path, name) == ([], [Problem(name, "cannot read: not a regular file (FIFO)")])
@@ -174,7 +174,7 @@ def test_a_seed_turned_into_a_link_out_of_the_folder_after_scan_is_not_read(tmp_
     secret = write(tmp_path, "private/notes.txt", f"{HOSPITAL_TITLE}\n{HOSPITAL}")
     seeds = good_seeds(tmp_path)
     write(seeds, "hospital.txt", f"{HOSPITAL_TITLE}\n{HOSPITAL}")
-    files, _ = scan(seeds)
+    assert [seed.path for seed in scan(seeds)[0]] == ["hospital.txt", "school.txt"]
     (seeds / "hospital.txt").unlink()
     (seeds / "hospital.txt").symlink_to(secret)
 
@@ -204,7 +204,7 @@ def test_links_out_of_the_seeds_folder_through_a_cli_process(tmp_path):
 
 def test_a_seed_replaced_by_a_link_to_a_device_after_scan_is_a_problem_not_a_hang(tmp_path):
     write(tmp_path, "hospital.txt", f"{HOSPITAL_TITLE}\n{HOSPITAL}")
-    files, _ = scan(tmp_path)
+    assert [seed.path for seed in scan(tmp_path)[0]] == ["hospital.txt"]
     (tmp_path / "hospital.txt").unlink()
     (tmp_path / "hospital.txt").symlink_to("/dev/zero")  # endless: read whole, it fills the memory
 
