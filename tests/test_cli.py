@@ -171,6 +171,14 @@ def test_normalize_and_analyze():
     assert tokens[1]["stem"] == "جديد"
 
 
+def test_the_last_year_of_the_calendar_is_a_date_on_the_command_line(folders):
+    options = built(folders)
+    assert json.loads(run("search", "المدرسة", *options, "--until", "9999", "--json").output)["total"] == 1
+    assert json.loads(run("search", "المدرسة", *options, "--since", "9999", "--json").output)["total"] == 0
+    result = run("search", "المدرسة", *options, "--since", "10000")
+    assert result.exit_code == 2 and result.output == "error: bad date '10000' (use YYYY, YYYY-MM or YYYY-MM-DD)\n"
+
+
 def test_every_command_has_help_with_an_arabic_example():
     for name, command in cli.main.commands.items():
         text = run(name, "--help").output
