@@ -230,6 +230,8 @@ class Index:
         """Ranked hits for query (see query.py for the syntax); raises QueryError when malformed.
 
         ``plain=True`` ignores the syntax (every word a plain word), for pasted questions.
+        A bad argument raises a ValueError naming it (searching.SearchOptions); since
+        and until may be strings.
         """
         options = SearchOptions(limit, page, since, until, source, sort, time_limit, plain)
         return run_search(self._readers.opened(), query, options)

@@ -15,6 +15,7 @@ total, the tiers, the source counts and the top documents are taken.
 from __future__ import annotations
 
 import datetime as dt
+import numbers
 import time
 from dataclasses import dataclass
 
@@ -23,7 +24,7 @@ from whoosh import query as wq
 from whoosh.collectors import FilterCollector, TimeLimit, TimeLimitCollector
 
 from .evaluate import Evaluator, Matches, exclude, restrict
-from .query import parse_plain, parse_query
+from .query import QueryError, parse_date, parse_plain, parse_query
 from .results import ArticleView, Hit, SearchResults
 from .scoring import LuceneBM25
 from .snippets import QueryTerms, best_snippet, find_matches
@@ -43,24 +44,73 @@ BM25_B = 1.0
 SCORING = LuceneBM25(k1=BM25_K1, b=BM25_B)
 
 
+SORTS = ("relevance", "date")
+
+
 @dataclass(frozen=True)
 class SearchOptions:
+    """Index.search's arguments, checked when made: a bad one raises a one-line ValueError naming it.
+
+    since and until may be datetimes, dates or strings YYYY, YYYY-MM or
+    YYYY-MM-DD (as --since and --until read them); until is inclusive, so
+    a date or a string means the end of that day, month or year.
+    """
+
     limit: int = 10
     page: int = 1
-    since: dt.datetime | None = None
-    until: dt.datetime | None = None
+    since: dt.datetime | dt.date | str | None = None
+    until: dt.datetime | dt.date | str | None = None
     source: str | None = None
     sort: str = "relevance"  # or "date" (newest first)
-    time_limit: float | None = DEFAULT_TIME_LIMIT
+    time_limit: float | None = DEFAULT_TIME_LIMIT  # seconds, or None for no limit
     plain: bool = False  # ignore the query syntax: every word is a plain word
+
+    def __post_init__(self):
+        object.__setattr__(self, "limit", _whole_number("limit", self.limit, 1, MAX_LIMIT))
+        object.__setattr__(self, "page", _whole_number("page", self.page, 1, None))
+        object.__setattr__(self, "since", _moment("since", self.since, end_of_period=False))
+        object.__setattr__(self, "until", _moment("until", self.until, end_of_period=True))
+        if self.source is not None and not isinstance(self.source, str):
+            raise ValueError(f"source must be a source name or None, not {self.source!r}")
+        if self.sort not in SORTS:
+            raise ValueError(f"sort must be 'relevance' or 'date', not {self.sort!r}")
+        limit = self.time_limit
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, numbers.Real)
+                                  or not limit > 0):
+            raise ValueError(f"time_limit must be a number of seconds above 0, or None, not {limit!r}")
+        if not isinstance(self.plain, bool):
+            raise ValueError(f"plain must be True or False, not {self.plain!r}")
+
+
+def _whole_number(name: str, value, low: int, high: int | None) -> int:
+    """value as an int from low to high (no bound: None), else a ValueError naming it."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and low <= value <= (high or value):
+        return int(value)
+    bounds = f"from {low} to {high}" if high else f"of at least {low}"
+    raise ValueError(f"{name} must be a whole number {bounds}, not {value!r}")
+
+
+def _moment(name: str, value, end_of_period: bool) -> dt.datetime | None:
+    """A since or until argument as a datetime: strings and dates as --since and --until read them."""
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        value = value.isoformat()
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be a datetime, a date or a string YYYY[-MM[-DD]], not {value!r}")
+    try:
+        return parse_date(value.strip(), None, end_of_period)
+    except QueryError as error:
+        raise ValueError(f"{name}: {error}") from None
 
 
 def run_search(opened, text: str, options: SearchOptions) -> SearchResults:
     """Search an open index (reader_cache.OpenedIndex); raises QueryError for a malformed query."""
     started = time.perf_counter()
+    if not isinstance(text, str):
+        raise ValueError(f"query must be a string, not {text!r}")
     parsed = parse_plain(text) if options.plain else parse_query(text)
-    limit = max(1, min(options.limit, MAX_LIMIT))
-    page = max(1, options.page)
+    limit, page = options.limit, options.page
     wanted = limit * page
     arrays = opened.arrays()
     plan = to_whoosh(parsed, arrays)  # its term lookups, memoised
