@@ -497,7 +497,7 @@ def serve(index_dir, seeds_dir, host, port, watch):
     try:
         import uvicorn
 
-        from search.web import create_app
+        from search.web import create_app, host_names_for
     except ImportError as error:
         raise Failure(f"the web server needs {error.name or 'fastapi'}: pip install -e '.[web]'") from None
     engine = search.Index(index_dir or default_index_dir())
@@ -509,7 +509,8 @@ def serve(index_dir, seeds_dir, host, port, watch):
     if not engine.exists():
         raise Failure(f"{engine.path}: no index here yet (run: index --seeds DIR)")
     stderr.print(f"serving {engine.path} on http://{host}:{port}/ (JSON API under /api/, docs at /docs)")
-    uvicorn.run(create_app(engine.path, seeds, watch=watch), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(engine.path, seeds, watch=watch, allowed_hosts=host_names_for(host)), host=host, port=port,
+                log_level="info")
 
 
 @main.group()

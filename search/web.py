@@ -9,24 +9,27 @@ separate ``index`` run) is writing.
 Safety: article and query text reach HTML only through markupsafe.escape.
 Highlights are offsets (results.py), turned into markup here by escaping
 each piece of text and wrapping the spans in ``<mark>`` (highlight_html);
-Jinja2 autoescapes everything else.
+Jinja2 autoescapes everything else. A request whose Host header is not a
+name the server answers to gets 400 (HostCheck): a page on another site
+cannot rebind its own name to 127.0.0.1 and read the API.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import threading
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Iterable, Literal
 from urllib.parse import quote, urlencode, urlsplit
 
 import jinja2
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
@@ -47,6 +50,9 @@ MAX_COMPLETIONS = 8
 MIN_PREFIX = 3  # normalized letters before completions are offered: ال alone starts a third of the vocabulary
 MAX_SCANNED_TERMS = 20_000  # per field, a bound on one request's work (الم: 8,300 terms in SaudiNewsNet)
 PAGE_LINKS = 7  # page numbers shown around the current page
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")  # what a browser on this machine calls a local server
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")  # listening on every interface
+HOSTS_ENV = "ARABIC_SEARCH_ALLOWED_HOSTS"  # more names to answer to, comma-separated (serve --host 0.0.0.0)
 ARABIC_INDIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 # snippets.Match.rule -> what the reader sees under "why it matched".
@@ -249,6 +255,60 @@ def complete(reader, text: str, count: int = MAX_COMPLETIONS) -> dict:
     }
 
 
+# ----- the Host header -------------------------------------------------------------------
+
+
+def host_names_for(listen_host: str) -> list[str]:
+    """The Host names a server listening on listen_host answers to (for create_app's allowed_hosts).
+
+    The loopback names for a loopback address; the address itself for any
+    other; on every interface (0.0.0.0, ::), the loopback names and those
+    of $ARABIC_SEARCH_ALLOWED_HOSTS (comma-separated), the names by which
+    other machines reach this one.
+    """
+    names = list(LOOPBACK_NAMES) if listen_host in LOOPBACK_NAMES + WILDCARD_HOSTS else [listen_host]
+    if listen_host in WILDCARD_HOSTS:
+        names += [name.strip() for name in os.environ.get(HOSTS_ENV, "").split(",") if name.strip()]
+    return names
+
+
+def host_name(header: str) -> str:
+    """The name in a Host header, without its port, brackets or final dot, lowercased ("[::1]:8000" -> "::1")."""
+    header = header.strip().lower()
+    if header.startswith("["):  # an IPv6 address, maybe with a port
+        return header[1:header.find("]")] if "]" in header else header
+    if header.count(":") == 1:
+        header = header.partition(":")[0]
+    return header.rstrip(".")
+
+
+class HostCheck:
+    """ASGI middleware: 400 for a request whose Host header names no allowed host (DNS rebinding).
+
+    A page on evil.example can make its own name resolve to 127.0.0.1; the
+    browser then sends it here with "Host: evil.example", which no name of
+    this server matches.
+    """
+
+    def __init__(self, app, names: Iterable[str]):
+        self.app = app
+        self.names = frozenset(host_name(name) for name in names)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            header = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
+            if host_name(header) not in self.names:
+                message = (f"Host {header!r} is not a name this server answers to "
+                           f"({', '.join(sorted(self.names))}; see serve --host)")
+                if scope["path"].startswith("/api/"):
+                    response = JSONResponse({"error": message}, status_code=400)
+                else:
+                    response = PlainTextResponse(message + "\n", status_code=400)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 # ----- watching the seeds folder ------------------------------------------------------
 
 
@@ -298,10 +358,17 @@ class SeedsWatcher(threading.Thread):
 
 
 def create_app(index_path: Path | str, seeds_dir: Path | str | None = None, watch: bool = False,
-               watch_interval: float = 2.0) -> FastAPI:
-    """The web application for the index at index_path; with watch, seeds_dir is polled for changes."""
+               watch_interval: float = 2.0, allowed_hosts: Iterable[str] = LOOPBACK_NAMES) -> FastAPI:
+    """The web application for the index at index_path; with watch, seeds_dir is polled for changes.
+
+    allowed_hosts: the names in a Host header the server answers to
+    (host_names_for gives those of a listening address).
+    """
     if watch and seeds_dir is None:
         raise ValueError("watching needs a seeds folder")
+    allowed_hosts = [allowed_hosts] if isinstance(allowed_hosts, str) else list(allowed_hosts)
+    if not allowed_hosts:
+        raise ValueError("allowed_hosts names no host: the server would answer no request")
     index = Index(index_path)
     watcher = SeedsWatcher(index, Path(seeds_dir), watch_interval) if watch else None
 
@@ -318,6 +385,7 @@ def create_app(index_path: Path | str, seeds_dir: Path | str | None = None, watc
                   description="Arabic full-text search: the page at / and a JSON API under /api/.")
     app.state.index = index
     app.state.watcher = watcher
+    app.add_middleware(HostCheck, names=allowed_hosts)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
     templates = Jinja2Templates(env=jinja2.Environment(
         loader=jinja2.FileSystemLoader(PACKAGE_DIR / "templates"), autoescape=True,
