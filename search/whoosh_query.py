@@ -38,6 +38,7 @@ from whoosh import query as wq
 from whoosh.query.spans import SpanNear2
 
 from .analyze import stem_or_none
+from .postings import IndexArrays
 from .query import And, DateRange, Fuzzy, Node, Not, Or, ParsedQuery, Phrase, Prefix, Soft, SourceFilter, Word
 from .scoring import Coordinated
 from .stopwords import is_answer_type, is_interrogative
@@ -113,8 +114,7 @@ class _Compiler:
             return self.expanded(node.field, lambda field: self.reader.expand_prefix(field, node.normalized),
                                  node.normalized)
         if isinstance(node, Fuzzy):
-            return self.expanded(node.field, lambda field: self.reader.terms_within(field, node.normalized,
-                                                                                    node.distance, prefix=1),
+            return self.expanded(node.field, lambda field: self.fuzzy_terms(field, node, MAX_EXPANSIONS),
                                  node.normalized)
         if isinstance(node, (SourceFilter, DateRange)):
             self.filters.append(filter_query(node))
@@ -258,6 +258,12 @@ class _Compiler:
                 text = term.decode("utf-8") if isinstance(term, bytes) else term
                 terms.append(wq.Term(field_name, text, boost=weight))
         return wq.Or(terms) if terms else wq.NullQuery
+
+    def fuzzy_terms(self, field_name: str, node: Fuzzy, count: int):
+        """The first count terms of field_name within node's edits (sharing its first letter), in term order."""
+        if isinstance(self.reader, IndexArrays):  # stops at count
+            return self.reader.terms_within(field_name, node.normalized, node.distance, prefix=1, limit=count)
+        return self.reader.terms_within(field_name, node.normalized, node.distance, prefix=1)  # a Whoosh reader
 
 
 def _plain_stemmed(node: Node) -> bool:
