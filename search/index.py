@@ -226,14 +226,15 @@ class Index:
 
     def search(self, query: str, limit: int = 10, page: int = 1, since=None, until=None,
                source: str | None = None, sort: str = "relevance",
-               time_limit: float | None = DEFAULT_TIME_LIMIT, plain: bool = False) -> SearchResults:
+               time_limit: float | None = DEFAULT_TIME_LIMIT, plain: bool = False, cancel=None) -> SearchResults:
         """Ranked hits for query (see query.py for the syntax); raises QueryError when malformed.
 
         ``plain=True`` ignores the syntax (every word a plain word), for pasted questions.
-        A bad argument raises a ValueError naming it (searching.SearchOptions); since
-        and until may be strings.
+        Past ``time_limit`` seconds, or once ``cancel`` (a threading.Event) is set, the
+        search stops and comes back with ``partial=True``. A bad argument raises a
+        ValueError naming it (searching.SearchOptions); since and until may be strings.
         """
-        options = SearchOptions(limit, page, since, until, source, sort, time_limit, plain)
+        options = SearchOptions(limit, page, since, until, source, sort, time_limit, plain, cancel)
         return run_search(self._readers.opened(), query, options)
 
     def drop_caches(self) -> None:

@@ -37,6 +37,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.support.levenshtein import distance
 from whoosh.util.numeric import byte_to_length
 
+from .deadline import Deadline
 
 HEADER_MAGIC = b"W3Bl"  # WHOOSH3_HEADER_MAGIC: the start of a term's postings
 DEFAULT_BUDGET_MB = 256  # decoded postings kept per generation (ids, weights, positions, scores)
@@ -186,8 +187,8 @@ class IndexArrays:
             return tuple(term.decode("utf-8") for term, _ in zip(terms, range(MAX_EXPANSION_KEPT)))
         return self._lookup(("prefix", fieldname, prefix), expand)
 
-    def terms_within(self, fieldname: str, text: str, maxdist: int, prefix: int = 0,
-                     limit: int | None = None) -> list[str]:
+    def terms_within(self, fieldname: str, text: str, maxdist: int, prefix: int = 0, limit: int | None = None,
+                     deadline: Deadline | None = None) -> list[str]:
         """The first ``limit`` (all: None) terms within maxdist edits of text sharing its first prefix
         letters, in term order; not memoised: rare, and its answers are many.
 
@@ -196,37 +197,41 @@ class IndexArrays:
         one-segment Whoosh reader uses a plain Levenshtein automaton instead).
         A term whose length differs from text's by more than maxdist is passed
         over without computing the distance, which is at least that difference.
-        The scan stops at ``limit`` terms.
+        The scan stops at ``limit`` terms; raises SearchStopped at the deadline.
         """
         found = []
         if limit is not None and limit < 1:
             return found
-        for term in self.prefixed_terms(fieldname, text[:prefix]):
+        for term in self.prefixed_terms(fieldname, text[:prefix], deadline=deadline):
             if abs(len(term) - len(text)) <= maxdist and distance(term, text, limit=maxdist) <= maxdist:
                 found.append(term)
                 if len(found) == limit:
                     break
         return found
 
-    def prefixed_terms(self, fieldname: str, prefix: str, excluding: str | None = None) -> Iterator[str]:
+    def prefixed_terms(self, fieldname: str, prefix: str, excluding: str | None = None,
+                       deadline: Deadline | None = None) -> Iterator[str]:
         """The terms starting with prefix, in term order, except those starting with ``excluding`` (a longer prefix).
 
         Read SCAN_CHUNK terms at a time under the lock, so that a long scan
         (a fuzzy word, "did you mean") lets other threads' searches read
-        meanwhile.
+        meanwhile; raises SearchStopped at the deadline, checked at each chunk.
         """
         low = prefix.encode("utf-8")
         if excluding is None:
-            yield from self._term_range(fieldname, low, low, None)
+            yield from self._term_range(fieldname, low, low, None, deadline)
             return
         skipped = excluding.encode("utf-8")
-        yield from self._term_range(fieldname, low, low, skipped)
+        yield from self._term_range(fieldname, low, low, skipped, deadline)
         # Past every term starting with skipped: its last byte, plus one (a UTF-8 byte is never 0xFF).
-        yield from self._term_range(fieldname, skipped[:-1] + bytes([skipped[-1] + 1]), low, None)
+        yield from self._term_range(fieldname, skipped[:-1] + bytes([skipped[-1] + 1]), low, None, deadline)
 
-    def _term_range(self, fieldname: str, start: bytes, prefix: bytes, stop: bytes | None) -> Iterator[str]:
+    def _term_range(self, fieldname: str, start: bytes, prefix: bytes, stop: bytes | None,
+                    deadline: Deadline | None) -> Iterator[str]:
         """The terms from start (included) to stop (excluded) that start with prefix, decoded, a chunk at a time."""
         while True:
+            if deadline is not None:
+                deadline.check()
             chunk = []
             with self._lock:
                 for name, btext in self.reader.terms_from(fieldname, start):

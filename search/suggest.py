@@ -9,6 +9,7 @@ most frequent candidate among the cheapest wins.
 
 from __future__ import annotations
 
+from .deadline import Deadline, SearchStopped
 from .query import ParsedQuery
 
 SIMILAR_LETTERS = [set("ضظ"), set("ذزد"), set("سصث"), set("تط"), set("هح"), set("قك"), set("اء")]
@@ -38,15 +39,18 @@ def arabic_edit_distance(a: str, b: str) -> float:
     return previous[-1]
 
 
-def suggest_word(reader, word: str) -> str | None:
-    """The best-attested close spelling of word in the body vocabulary, if it is more frequent."""
+def suggest_word(reader, word: str, deadline: Deadline | None = None) -> str | None:
+    """The best-attested close spelling of word in the body vocabulary, if it is more frequent.
+
+    reader is a postings.IndexArrays. Raises SearchStopped at the deadline.
+    """
     if len(word) < MIN_WORD_LENGTH:
         return None
     own_frequency = reader.doc_frequency("body", word)
     if own_frequency >= WELL_ATTESTED:
         return None
     best = None
-    for candidate in reader.terms_within("body", word, 2, prefix=1):
+    for candidate in reader.terms_within("body", word, 2, prefix=1, deadline=deadline):
         candidate = candidate.decode("utf-8") if isinstance(candidate, bytes) else candidate
         if candidate == word:
             continue
@@ -60,14 +64,17 @@ def suggest_word(reader, word: str) -> str | None:
     return best[1] if best else None
 
 
-def suggest_correction(reader, parsed: ParsedQuery) -> str | None:
-    """The query with each misspelt content word replaced, or None when nothing changes."""
+def suggest_correction(reader, parsed: ParsedQuery, deadline: Deadline | None = None) -> str | None:
+    """The query with each misspelt content word replaced, or None when nothing changes (or at the deadline)."""
     changed = False
     corrected = []
-    for word in parsed.words:
-        better = suggest_word(reader, word.normalized) if _unknown_stem(reader, word.stem) else None
-        corrected.append(better or word.text)
-        changed = changed or better is not None
+    try:
+        for word in parsed.words:
+            better = suggest_word(reader, word.normalized, deadline) if _unknown_stem(reader, word.stem) else None
+            corrected.append(better or word.text)
+            changed = changed or better is not None
+    except SearchStopped:
+        return None
     return " ".join(corrected) if changed else None
 
 

@@ -38,6 +38,7 @@ from whoosh import query as wq
 from whoosh.query.spans import SpanNear2
 
 from .analyze import stem_or_none
+from .deadline import Deadline
 from .postings import IndexArrays
 from .query import And, DateRange, Fuzzy, Node, Not, Or, ParsedQuery, Phrase, Prefix, Soft, SourceFilter, Word
 from .scoring import Coordinated
@@ -90,11 +91,13 @@ def is_question(parsed: ParsedQuery) -> bool:
 
 
 class _Compiler:
-    def __init__(self, reader, question: bool = False, root: Node | None = None):
+    def __init__(self, reader, question: bool = False, root: Node | None = None,
+                 deadline: Deadline | None = None):
         self.reader = reader
         self.filters: list[wq.Query] = []
         self.question = question
         self.root = root
+        self.deadline = deadline
         self._compiled: dict[int, tuple[Node, wq.Query | None]] = {}
 
     def compile(self, node: Node) -> wq.Query | None:
@@ -111,11 +114,9 @@ class _Compiler:
         if isinstance(node, Phrase):
             return self.phrase(node)
         if isinstance(node, Prefix):
-            return self.expanded(node.field, lambda field: self.reader.expand_prefix(field, node.normalized),
-                                 node.normalized)
+            return self.expanded(node.field, lambda field, _: self.reader.expand_prefix(field, node.normalized))
         if isinstance(node, Fuzzy):
-            return self.expanded(node.field, lambda field: self.fuzzy_terms(field, node, MAX_EXPANSIONS),
-                                 node.normalized)
+            return self.expanded(node.field, lambda field, count: self.fuzzy_terms(field, node, count))
         if isinstance(node, (SourceFilter, DateRange)):
             self.filters.append(filter_query(node))
             return None
@@ -246,23 +247,29 @@ class _Compiler:
                 alternatives.append(SpanNear2(terms, slop=phrase.slop + 1, ordered=False))
         return alternatives[0] if len(alternatives) == 1 else wq.Or(alternatives)
 
-    def expanded(self, field_only: str | None, expand, shown: str) -> wq.Query:
-        """A prefix or fuzzy word as an OR of at most MAX_EXPANSIONS real index terms per field."""
+    def expanded(self, field_only: str | None, expand) -> wq.Query:
+        """A prefix or fuzzy word as an OR of at most MAX_EXPANSIONS real index terms per field.
+
+        expand(field, count) gives the field's terms in term order (count: how many are wanted).
+        """
+        fields = [name for name in WEIGHTS if not field_only or name.startswith(field_only)]
+        per_field = MAX_EXPANSIONS
         terms = []
-        for field_name, weight in WEIGHTS.items():
-            if field_only and not field_name.startswith(field_only):
-                continue
-            for count, term in enumerate(expand(field_name)):
-                if count >= MAX_EXPANSIONS:
+        for field_name in fields:
+            if self.deadline is not None:
+                self.deadline.check()
+            for count, term in enumerate(expand(field_name, per_field)):
+                if count >= per_field:
                     break
                 text = term.decode("utf-8") if isinstance(term, bytes) else term
-                terms.append(wq.Term(field_name, text, boost=weight))
+                terms.append(wq.Term(field_name, text, boost=WEIGHTS[field_name]))
         return wq.Or(terms) if terms else wq.NullQuery
 
     def fuzzy_terms(self, field_name: str, node: Fuzzy, count: int):
         """The first count terms of field_name within node's edits (sharing its first letter), in term order."""
-        if isinstance(self.reader, IndexArrays):  # stops at count
-            return self.reader.terms_within(field_name, node.normalized, node.distance, prefix=1, limit=count)
+        if isinstance(self.reader, IndexArrays):  # stops at count, and at the deadline
+            return self.reader.terms_within(field_name, node.normalized, node.distance, prefix=1, limit=count,
+                                            deadline=self.deadline)
         return self.reader.terms_within(field_name, node.normalized, node.distance, prefix=1)  # a Whoosh reader
 
 
@@ -271,14 +278,16 @@ def _plain_stemmed(node: Node) -> bool:
     return isinstance(node, Word) and not node.exact and node.stem is not None and node.field is None
 
 
-def to_whoosh(parsed: ParsedQuery, reader) -> WhooshPlan:
+def to_whoosh(parsed: ParsedQuery, reader, deadline: Deadline | None = None) -> WhooshPlan:
     """Compile a parsed query against an open index reader (prefix and fuzzy words need its terms).
 
     reader needs doc_frequency, expand_prefix and terms_within: a Whoosh
-    reader, or postings.IndexArrays, which memoises them.
+    reader, or postings.IndexArrays, which memoises them. Expanding prefix
+    and fuzzy words raises SearchStopped once the deadline is reached (its
+    half-expanded words would match fewer documents, or exclude fewer).
     """
     question = is_question(parsed)
-    compiler = _Compiler(reader, question, parsed.root)
+    compiler = _Compiler(reader, question, parsed.root, deadline)
     query = compiler.compile(parsed.root)
     all_words = None
     if isinstance(parsed.root, Soft) and not question:

@@ -57,7 +57,7 @@ def test_date_9999_and_beyond(small):
     ({"page": None}, "page"), ({"page": 0}, "page"), ({"sort": "bogus"}, "sort"),
     ({"since": "2015-13"}, "since"), ({"until": "أمس"}, "until"), ({"since": 2015}, "since"),
     ({"source": 3}, "source"), ({"time_limit": 0}, "time_limit"), ({"time_limit": "10"}, "time_limit"),
-    ({"plain": "yes"}, "plain"),
+    ({"plain": "yes"}, "plain"), ({"cancel": True}, "cancel"),
 ])
 def test_a_bad_argument_is_a_one_line_value_error_naming_it(small, arguments, named):
     with pytest.raises(ValueError) as raised:

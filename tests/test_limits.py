@@ -1,0 +1,152 @@
+"""Hostile queries: the time limit and a cancel hold at every stage, and the work is bounded.
+
+The time-limit tests search a day of SaudiNewsNet (../shared beside the
+repository), indexed in two updates so that its reader has several
+segments: 200 fuzzy words over its 22,000 body terms starting with ا
+would take minutes. They assert that work stopped (fewer words
+expanded), never how long it took.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import zipfile
+from pathlib import Path
+
+import pytest
+from test_reliability import run_cli
+
+from search import Index, searching
+from search.postings import IndexArrays
+from search.searching import top_documents
+from search.whoosh_query import WEIGHTS
+
+REPO = Path(__file__).resolve().parent.parent
+DAY = REPO.parent / "shared" / "corpora" / "saudinewsnet" / "dataset" / "2015-07-21.zip"
+ARABIC_LETTERS = set("ءآأؤإئابةتثجحخدذرزسشصضطظعغفقكلمنهوىي")
+FUZZY_WORDS = 200
+
+ARTICLES = [
+    {"id": "school", "title": "افتتاح مدرسة جديدة في الرياض", "date": "2015-07-21 09:00:00", "source": "okaz",
+     "text": "افتتحت وزارة التعليم المدرسة الجديدة في حي النرجس، واستقبلت المدرسةُ مئتي طالب في يومها الأول."},
+    {"id": "oil", "title": "ارتفاع أسعار النفط", "date": "2015-08-02 12:00:00", "source": "aleqtisadiya",
+     "text": "ارتفعت أسعار النفط في الأسواق العالمية بعد قرار أوبك خفض الإنتاج مليون برميل يومياً."},
+]
+
+
+@pytest.fixture(scope="module")
+def news(tmp_path_factory) -> Index:
+    """One day of SaudiNewsNet (2,972 articles), half in a first update and half in a second."""
+    if not DAY.is_file():
+        pytest.skip("../shared/corpora/saudinewsnet is absent: the time-limit tests need a day of real news")
+    folder = tmp_path_factory.mktemp("news")
+    (folder / "seeds").mkdir()
+    with zipfile.ZipFile(DAY) as archive:
+        records = json.loads(archive.read(archive.namelist()[0]))
+    index = Index(folder / "index")
+    halves = (records[:len(records) // 2], records[len(records) // 2:])
+    for name, half in zip(("a.json", "b.json"), halves):
+        (folder / "seeds" / name).write_text(json.dumps(half, ensure_ascii=False), encoding="utf-8")
+        index.update(folder / "seeds")
+    return index
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> Index:
+    folder = tmp_path_factory.mktemp("small")
+    (folder / "seeds").mkdir()
+    (folder / "seeds" / "news.jsonl").write_text(
+        "".join(json.dumps(a, ensure_ascii=False) + "\n" for a in ARTICLES), encoding="utf-8")
+    index = Index(folder / "index")
+    index.update(folder / "seeds")
+    return index
+
+
+def body_words(index: Index, length: int, count: int) -> list[str]:
+    """count body terms of length Arabic letters, spread evenly over the vocabulary."""
+    with index.open_whoosh().reader() as reader:
+        words = [w for w in (t.decode("utf-8") for t in reader.lexicon("body"))
+                 if len(w) == length and set(w) <= ARABIC_LETTERS]
+    return words[::max(1, len(words) // count)][:count]
+
+
+def fuzzy_query(index: Index) -> str:
+    words = body_words(index, 6, FUZZY_WORDS)
+    assert len(words) == FUZZY_WORDS
+    return " ".join(f"{word}~2" for word in words)
+
+
+@pytest.fixture
+def expansions(monkeypatch) -> list:
+    """The (field, word) of every fuzzy expansion a search starts."""
+    started = []
+    original = IndexArrays.terms_within
+
+    def counted(self, fieldname, text, *args, **kwargs):
+        started.append((fieldname, text))
+        return original(self, fieldname, text, *args, **kwargs)
+
+    monkeypatch.setattr(IndexArrays, "terms_within", counted)
+    return started
+
+
+# ----- the time limit ---------------------------------------------------------------
+
+
+def test_fuzzy_words_stop_expanding_at_the_time_limit(news, expansions):
+    query = fuzzy_query(news)
+    results = news.search(query, time_limit=0.5)
+    assert results.partial is True
+    assert results.to_dict()["note"] == "time limit reached: results may be incomplete"
+    assert results.hits == [] and results.total == 0  # stopped before evaluating: no half-built query ran
+    assert 0 < len(expansions) < FUZZY_WORDS * len(WEIGHTS)
+
+
+def test_a_search_cancelled_from_another_thread_stops(news, expansions):
+    query = fuzzy_query(news)
+    cancel = threading.Event()
+    timer = threading.Timer(0.3, cancel.set)
+    timer.start()
+    try:
+        results = news.search(query, time_limit=None, cancel=cancel)
+    finally:
+        timer.cancel()
+    assert results.partial is True
+    assert len(expansions) < FUZZY_WORDS * len(WEIGHTS)
+
+
+def test_a_search_cancelled_before_it_starts_does_nothing(small, expansions):
+    cancel = threading.Event()
+    cancel.set()
+    results = small.search("مدرسه~2", cancel=cancel)
+    assert results.partial is True and results.hits == [] and expansions == []
+    for sort in ("relevance", "date"):
+        assert small.search("المدرسة", sort=sort, cancel=cancel).partial is True
+    assert small.search("المدرسة").partial is False  # nothing stays cancelled
+
+
+def test_past_the_deadline_hits_have_snippets_without_highlights(small, monkeypatch):
+    """Cancelled once ranking is done: the hits are right, only their highlights are skipped."""
+    complete = small.search("المدرسة OR النفط")
+    assert all(hit.highlights for hit in complete.hits)
+    cancel = threading.Event()
+
+    def ranked_then_cancelled(*args):
+        ranked = top_documents(*args)
+        cancel.set()
+        return ranked
+
+    monkeypatch.setattr(searching, "top_documents", ranked_then_cancelled)
+    cut = small.search("المدرسة OR النفط", cancel=cancel)
+    assert [hit.id for hit in cut.hits] == [hit.id for hit in complete.hits] and cut.total == complete.total
+    assert cut.partial is True
+    assert [(hit.snippet, hit.highlights) for hit in cut.hits] == [(hit.snippet, ()) for hit in complete.hits]
+
+
+def test_a_real_cli_process_comes_back_partial_at_its_time_limit(news, tmp_path):
+    result = run_cli("search", fuzzy_query(news), "--index", news.path, "--seeds", tmp_path / "no-seeds",
+                     "--time-limit", "0.5", "--json", cwd=tmp_path, timeout=600)
+    data = json.loads(result.stdout)
+    assert data["partial"] is True and data["note"] == "time limit reached: results may be incomplete"
+    assert data["hits"] == [] and result.returncode == 1  # stopped while expanding its fuzzy words
