@@ -3,8 +3,8 @@
 The time-limit tests search a day of SaudiNewsNet (../shared beside the
 repository), indexed in two updates so that its reader has several
 segments: 200 fuzzy words over its 22,000 body terms starting with ا
-would take minutes. They assert that work stopped (fewer words
-expanded), never how long it took.
+would take minutes. They assert that work stopped (fewer words expanded,
+fewer terms read), never how long it took.
 """
 
 from __future__ import annotations
@@ -18,13 +18,16 @@ import pytest
 from test_reliability import run_cli
 
 from search import Index, searching
-from search.postings import IndexArrays
+from search.postings import SCAN_CHUNK, IndexArrays
+from search.query import MAX_QUERY_LENGTH
 from search.searching import top_documents
+from search.suggest import MAX_CANDIDATES
 from search.whoosh_query import WEIGHTS
 
 REPO = Path(__file__).resolve().parent.parent
 DAY = REPO.parent / "shared" / "corpora" / "saudinewsnet" / "dataset" / "2015-07-21.zip"
 ARABIC_LETTERS = set("ءآأؤإئابةتثجحخدذرزسشصضطظعغفقكلمنهوىي")
+LONG_WORD = ("استقلال" * MAX_QUERY_LENGTH)[:MAX_QUERY_LENGTH - 1]  # 1,999 letters, in no document
 FUZZY_WORDS = 200
 
 ARTICLES = [
@@ -91,6 +94,21 @@ def expansions(monkeypatch) -> list:
     return started
 
 
+def terms_read(monkeypatch, index: Index) -> list:
+    """A list that grows by one for each term the shared reader of index's arrays yields from now on."""
+    reader = index._readers.opened().arrays().reader
+    original = reader.terms_from
+    read = []
+
+    def counting(fieldname, prefix):
+        for term in original(fieldname, prefix):
+            read.append(term)
+            yield term
+
+    monkeypatch.setattr(reader, "terms_from", counting)
+    return read
+
+
 # ----- the time limit ---------------------------------------------------------------
 
 
@@ -150,3 +168,35 @@ def test_a_real_cli_process_comes_back_partial_at_its_time_limit(news, tmp_path)
     data = json.loads(result.stdout)
     assert data["partial"] is True and data["note"] == "time limit reached: results may be incomplete"
     assert data["hits"] == [] and result.returncode == 1  # stopped while expanding its fuzzy words
+
+
+# ----- did you mean -----------------------------------------------------------------------
+
+
+def test_did_you_mean_reads_no_vocabulary_for_a_word_too_long_to_be_one(news, monkeypatch):
+    read = terms_read(monkeypatch, news)
+    results = news.search(LONG_WORD)
+    assert results.total == 0 and results.suggestion is None and results.partial is False
+    assert read == []
+
+
+def test_did_you_mean_reads_a_bounded_share_of_the_vocabulary(news, monkeypatch):
+    with news.open_whoosh().reader() as reader:
+        assert sum(1 for _ in reader.expand_prefix("body", "ا")) > 4 * MAX_CANDIDATES
+    read = terms_read(monkeypatch, news)
+    results = news.search("الاجتماعيةز")  # unknown; 22,000 body terms share its first letter
+    assert results.total == 0 and results.suggestion == "الاجتماعيه"
+    assert 0 < len(read) <= MAX_CANDIDATES + 2 * SCAN_CHUNK
+
+
+def test_did_you_mean_looks_look_alikes_up_without_reading_the_vocabulary(news, monkeypatch):
+    """ط for ت right after ال: among 15,000 terms starting with ال, found by one lookup."""
+    read = terms_read(monkeypatch, news)
+    assert news.search("الطعليم").suggestion == "التعليم"
+    assert read == []
+
+
+def test_did_you_mean_still_finds_other_typos(small):
+    assert small.search("المضرسة").suggestion == "المدرسه"  # ض/د are not look-alikes: found by the scan
+    assert small.search("النفت").suggestion == "النفط"  # ت/ط, a look-alike
+    assert small.search("الافتتاحيات").suggestion is None  # nothing close enough
