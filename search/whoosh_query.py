@@ -52,7 +52,11 @@ WEIGHTS = {
     "title_stem": 0.5,
     "title": 0.25,
 }
-MAX_EXPANSIONS = 256  # terms one prefix or fuzzy word may expand to: bounds query time
+MAX_EXPANSIONS = 256  # terms one prefix or fuzzy word may expand to in each field: bounds query time
+# Terms all the prefix and fuzzy words of one query may expand to, shared
+# equally among them: four words in every field still get MAX_EXPANSIONS
+# each, 200 fuzzy words a few, not 200 times as many postings to decode.
+MAX_QUERY_EXPANSIONS = 4096
 
 # One-letter proclitics the stemmer leaves on (with, for, like, so), the
 # weight of the remainder as an alternative, and the shortest remainder.
@@ -98,6 +102,7 @@ class _Compiler:
         self.question = question
         self.root = root
         self.deadline = deadline
+        self.word_expansions = MAX_QUERY_EXPANSIONS // max(1, _count_expanding(root))  # each prefix or fuzzy word's share
         self._compiled: dict[int, tuple[Node, wq.Query | None]] = {}
 
     def compile(self, node: Node) -> wq.Query | None:
@@ -248,12 +253,13 @@ class _Compiler:
         return alternatives[0] if len(alternatives) == 1 else wq.Or(alternatives)
 
     def expanded(self, field_only: str | None, expand) -> wq.Query:
-        """A prefix or fuzzy word as an OR of at most MAX_EXPANSIONS real index terms per field.
+        """A prefix or fuzzy word as an OR of real index terms: in each field at most MAX_EXPANSIONS,
+        and at most the word's share of MAX_QUERY_EXPANSIONS in all.
 
         expand(field, count) gives the field's terms in term order (count: how many are wanted).
         """
         fields = [name for name in WEIGHTS if not field_only or name.startswith(field_only)]
-        per_field = MAX_EXPANSIONS
+        per_field = max(1, min(MAX_EXPANSIONS, self.word_expansions // len(fields)))
         terms = []
         for field_name in fields:
             if self.deadline is not None:
@@ -271,6 +277,20 @@ class _Compiler:
             return self.reader.terms_within(field_name, node.normalized, node.distance, prefix=1, limit=count,
                                             deadline=self.deadline)
         return self.reader.terms_within(field_name, node.normalized, node.distance, prefix=1)  # a Whoosh reader
+
+
+def _count_expanding(root: Node | None) -> int:
+    """How many prefix and fuzzy words the tree holds (each compiles once, however often it is asked)."""
+    count, stack = 0, [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (Prefix, Fuzzy)):
+            count += 1
+        elif isinstance(node, (And, Or, Soft)):
+            stack.extend(node.children)
+        elif isinstance(node, Not):
+            stack.append(node.child)
+    return count
 
 
 def _plain_stemmed(node: Node) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import threading
 import zipfile
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -19,10 +20,10 @@ from test_reliability import run_cli
 
 from search import Index, searching
 from search.postings import SCAN_CHUNK, IndexArrays
-from search.query import MAX_QUERY_LENGTH
+from search.query import MAX_QUERY_LENGTH, parse_query
 from search.searching import top_documents
 from search.suggest import MAX_CANDIDATES
-from search.whoosh_query import WEIGHTS
+from search.whoosh_query import MAX_EXPANSIONS, MAX_QUERY_EXPANSIONS, WEIGHTS, to_whoosh
 
 REPO = Path(__file__).resolve().parent.parent
 DAY = REPO.parent / "shared" / "corpora" / "saudinewsnet" / "dataset" / "2015-07-21.zip"
@@ -168,6 +169,24 @@ def test_a_real_cli_process_comes_back_partial_at_its_time_limit(news, tmp_path)
     data = json.loads(result.stdout)
     assert data["partial"] is True and data["note"] == "time limit reached: results may be incomplete"
     assert data["hits"] == [] and result.returncode == 1  # stopped while expanding its fuzzy words
+
+
+def expanded_terms(index: Index, query: str) -> int:
+    with index.open_whoosh().searcher() as searcher:
+        plan = to_whoosh(parse_query(query), searcher.reader())
+    return sum(1 for _ in plan.query.iter_all_terms())
+
+
+def test_the_words_of_one_query_share_its_expansions(news):
+    """30 two-letter prefixes (ال* alone starts 15,000 body terms) expand to MAX_QUERY_EXPANSIONS terms in all."""
+    with news.open_whoosh().reader() as reader:
+        starts = Counter(t.decode("utf-8")[:2] for t in reader.lexicon("body"))
+    prefixes = [start + "*" for start, _ in starts.most_common() if set(start) <= ARABIC_LETTERS][:30]
+    assert expanded_terms(news, " ".join(prefixes)) <= MAX_QUERY_EXPANSIONS
+    assert expanded_terms(news, prefixes[0]) > 2 * MAX_EXPANSIONS  # alone, a word gets more
+    # Four words in every field still get MAX_EXPANSIONS each: normal queries expand as before.
+    four = " ".join(prefixes[:4])
+    assert expanded_terms(news, four) == sum(expanded_terms(news, prefix) for prefix in prefixes[:4])
 
 
 # ----- did you mean -----------------------------------------------------------------------
