@@ -11,7 +11,10 @@ Highlights are offsets (results.py), turned into markup here by escaping
 each piece of text and wrapping the spans in ``<mark>`` (highlight_html);
 Jinja2 autoescapes everything else. A request whose Host header is not a
 name the server answers to gets 400 (HostCheck): a page on another site
-cannot rebind its own name to 127.0.0.1 and read the API.
+cannot rebind its own name to 127.0.0.1 and read the API. A search runs
+in the threadpool while the event loop watches its client; when the
+client goes, the search stops (Index.search's cancel) instead of holding
+a core until its time limit.
 """
 
 from __future__ import annotations
@@ -23,9 +26,10 @@ import threading
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Annotated, Iterable, Literal
+from typing import Annotated, Callable, Iterable, Literal
 from urllib.parse import quote, urlencode, urlsplit
 
+import anyio
 import jinja2
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -33,6 +37,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .analyze import tokenize
@@ -40,6 +45,7 @@ from .index import Index, IndexFolderError
 from .query import MAX_QUERY_LENGTH, ParsedQuery, QueryError, parse_date, parse_query
 from .results import Hit, SearchResults
 from .schema import EXACT_FIELDS
+from .searching import DEFAULT_TIME_LIMIT
 from .snippets import Match, find_matches
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -50,6 +56,7 @@ MAX_COMPLETIONS = 8
 MIN_PREFIX = 3  # normalized letters before completions are offered: ال alone starts a third of the vocabulary
 MAX_SCANNED_TERMS = 20_000  # per field, a bound on one request's work (الم: 8,300 terms in SaudiNewsNet)
 PAGE_LINKS = 7  # page numbers shown around the current page
+DISCONNECT_POLL = 0.05  # seconds between two looks at whether a searching client is still there
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")  # what a browser on this machine calls a local server
 WILDCARD_HOSTS = ("0.0.0.0", "::", "")  # listening on every interface
 HOSTS_ENV = "ARABIC_SEARCH_ALLOWED_HOSTS"  # more names to answer to, comma-separated (serve --host 0.0.0.0)
@@ -154,11 +161,13 @@ class SearchForm:
         return "/?" + urlencode(params) if params else "/"
 
 
-def search_index(index: Index, form: SearchForm) -> SearchResults:
+def search_index(index: Index, form: SearchForm, time_limit: float | None = DEFAULT_TIME_LIMIT,
+                 cancel: threading.Event | None = None) -> SearchResults:
     """Run the form's search; raises QueryError for a malformed query or date."""
     return index.search(
         form.q, limit=form.limit, page=form.page, since=_date(form.since, "since", False),
         until=_date(form.until, "until", True), source=form.source or None, sort=form.sort,
+        time_limit=time_limit, cancel=cancel,
     )
 
 
@@ -255,7 +264,7 @@ def complete(reader, text: str, count: int = MAX_COMPLETIONS) -> dict:
     }
 
 
-# ----- the Host header -------------------------------------------------------------------
+# ----- the client: its Host header, its disconnect -------------------------------------
 
 
 def host_names_for(listen_host: str) -> list[str]:
@@ -309,6 +318,32 @@ class HostCheck:
         await self.app(scope, receive, send)
 
 
+async def while_connected(request: Request, work: Callable[[threading.Event], object]):
+    """work(cancel) in the threadpool; cancel is set as soon as the client has disconnected.
+
+    A sync endpoint runs in the threadpool too, but nothing there can see
+    the client go: its search would run to its time limit for nobody.
+    """
+    cancel = threading.Event()
+
+    async def watch():
+        while not await request.is_disconnected():
+            await anyio.sleep(DISCONNECT_POLL)
+        cancel.set()
+
+    result = error = None
+    async with anyio.create_task_group() as watching:
+        watching.start_soon(watch)
+        try:
+            result = await run_in_threadpool(work, cancel)
+        except Exception as raised:  # re-raised below: the task group would wrap it in an ExceptionGroup
+            error = raised
+        watching.cancel_scope.cancel()
+    if error is not None:
+        raise error
+    return result
+
+
 # ----- watching the seeds folder ------------------------------------------------------
 
 
@@ -358,11 +393,12 @@ class SeedsWatcher(threading.Thread):
 
 
 def create_app(index_path: Path | str, seeds_dir: Path | str | None = None, watch: bool = False,
-               watch_interval: float = 2.0, allowed_hosts: Iterable[str] = LOOPBACK_NAMES) -> FastAPI:
+               watch_interval: float = 2.0, allowed_hosts: Iterable[str] = LOOPBACK_NAMES,
+               time_limit: float | None = DEFAULT_TIME_LIMIT) -> FastAPI:
     """The web application for the index at index_path; with watch, seeds_dir is polled for changes.
 
     allowed_hosts: the names in a Host header the server answers to
-    (host_names_for gives those of a listening address).
+    (host_names_for gives those of a listening address); time_limit: seconds per search.
     """
     if watch and seeds_dir is None:
         raise ValueError("watching needs a seeds folder")
@@ -421,20 +457,24 @@ def create_app(index_path: Path | str, seeds_dir: Path | str | None = None, watc
     # ----- pages
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def search_page(request: Request, q: QueryText = "", limit: Limit = DEFAULT_LIMIT, page: PageNumber = 1,
-                    since: DateText = "", until: DateText = "", source: SourceText = "",
-                    sort: Sort = "relevance"):
+    async def search_page(request: Request, q: QueryText = "", limit: Limit = DEFAULT_LIMIT, page: PageNumber = 1,
+                          since: DateText = "", until: DateText = "", source: SourceText = "",
+                          sort: Sort = "relevance"):
         form = SearchForm(q, limit, page, since, until, source, sort)
-        context = {"form": form, "results": None, "error": None, "documents": None}
-        if not q.strip():
-            context["documents"] = index.open_whoosh().doc_count()
+
+        def page_of(cancel: threading.Event) -> HTMLResponse:
+            context = {"form": form, "results": None, "error": None, "documents": None}
+            if not q.strip():
+                context["documents"] = index.open_whoosh().doc_count()
+                return render(request, "search.html", context)
+            try:
+                context["results"] = results_view(search_index(index, form, time_limit, cancel), form)
+            except QueryError as error:
+                context["error"] = str(error)
+                return render(request, "search.html", context, 400)
             return render(request, "search.html", context)
-        try:
-            context["results"] = results_view(search_index(index, form), form)
-        except QueryError as error:
-            context["error"] = str(error)
-            return render(request, "search.html", context, 400)
-        return render(request, "search.html", context)
+
+        return await while_connected(request, page_of)
 
     @app.get("/doc/{article_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def article_page(request: Request, article_id: str, q: QueryText = ""):
@@ -464,11 +504,16 @@ def create_app(index_path: Path | str, seeds_dir: Path | str | None = None, watc
     # ----- the JSON API
 
     @app.get("/api/search", summary="Search: the JSON of `cli.py search --json`")
-    def api_search(q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_LENGTH)],
-                   limit: Limit = DEFAULT_LIMIT, page: PageNumber = 1, since: DateText = "", until: DateText = "",
-                   source: SourceText = "", sort: Sort = "relevance", explain: bool = False):
+    async def api_search(request: Request, q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_LENGTH)],
+                         limit: Limit = DEFAULT_LIMIT, page: PageNumber = 1, since: DateText = "",
+                         until: DateText = "", source: SourceText = "", sort: Sort = "relevance",
+                         explain: bool = False):
         form = SearchForm(q, limit, page, since, until, source, sort)
-        return JSONResponse(search_index(index, form).to_dict(explain))
+
+        def answer(cancel: threading.Event) -> JSONResponse:
+            return JSONResponse(search_index(index, form, time_limit, cancel).to_dict(explain))
+
+        return await while_connected(request, answer)
 
     @app.get("/api/doc/{article_id:path}", summary="One whole article, highlighted for an optional query")
     def api_doc(article_id: str, q: QueryText = ""):

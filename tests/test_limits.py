@@ -14,6 +14,7 @@ import threading
 import zipfile
 from collections import Counter
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from test_reliability import run_cli
@@ -169,6 +170,43 @@ def test_a_real_cli_process_comes_back_partial_at_its_time_limit(news, tmp_path)
     data = json.loads(result.stdout)
     assert data["partial"] is True and data["note"] == "time limit reached: results may be incomplete"
     assert data["hits"] == [] and result.returncode == 1  # stopped while expanding its fuzzy words
+
+
+def asgi_get(app, path: str, params: dict, client_leaves: bool) -> tuple[int, dict]:
+    """One GET through the ASGI app, as uvicorn makes it; the client may leave right after asking."""
+    anyio = pytest.importorskip("anyio")
+    incoming = [{"type": "http.request", "body": b"", "more_body": False}]
+    sent = []
+
+    async def receive():
+        if incoming:
+            return incoming.pop(0)
+        if not client_leaves:
+            await anyio.sleep_forever()  # until the response is sent and the app stops listening
+        return {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+             "path": path, "raw_path": path.encode(), "root_path": "", "query_string": urlencode(params).encode(),
+             "headers": [(b"host", b"127.0.0.1:8000")], "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000)}
+    anyio.run(app, scope, receive, send)
+    body = b"".join(message.get("body", b"") for message in sent if message["type"] == "http.response.body")
+    return sent[0]["status"], json.loads(body)
+
+
+def test_the_server_stops_a_search_whose_client_has_gone(news, expansions):
+    """No time limit: only the client's leaving can stop 200 fuzzy words, which would run for minutes."""
+    pytest.importorskip("fastapi", reason="the web extra is not installed: pip install -e '.[web]'")
+    from search.web import create_app
+
+    app = create_app(news.path, time_limit=None)
+    status, data = asgi_get(app, "/api/search", {"q": fuzzy_query(news)}, client_leaves=True)
+    assert status == 200 and data["partial"] is True and data["hits"] == []
+    assert len(expansions) < FUZZY_WORDS * len(WEIGHTS)
+    status, data = asgi_get(app, "/api/search", {"q": "الرياض"}, client_leaves=False)
+    assert status == 200 and "partial" not in data and data["total"] > 100
 
 
 def expanded_terms(index: Index, query: str) -> int:
