@@ -102,7 +102,8 @@ class _Compiler:
         self.question = question
         self.root = root
         self.deadline = deadline
-        self.word_expansions = MAX_QUERY_EXPANSIONS // max(1, _count_expanding(root))  # each prefix or fuzzy word's share
+        # Each prefix or fuzzy word's share of MAX_QUERY_EXPANSIONS.
+        self.word_expansions = MAX_QUERY_EXPANSIONS // max(1, _count_expanding(root))
         self._compiled: dict[int, tuple[Node, wq.Query | None]] = {}
 
     def compile(self, node: Node) -> wq.Query | None:
