@@ -7,6 +7,7 @@ the traceback instead.
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import re
@@ -33,6 +34,21 @@ BIDI_ENV = "ARABIC_SEARCH_BIDI"
 # Terminals that apply the bidi algorithm themselves: reordering again would scramble them.
 BIDI_TERMINALS = ("konsole", "mlterm", "wezterm")
 
+# What drives a terminal instead of printing, in article text: whole escape
+# sequences first (CSI, as in ESC[31m, colours and moves the cursor; OSC and
+# the other strings, ended by BEL or ESC \, set the window title or a
+# hyperlink; ESC c resets the terminal), then any other C0 or C1 control and
+# DEL, the bidi embeddings, overrides and isolates (U+202E turns the rest of
+# the line around, the id and score beside a title too), and the line and
+# paragraph separators.
+TERMINAL_CONTROLS = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+    r"|(?:\x1b[]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)"
+    r"|\x1b[ -/]*[0-~]"
+    r"|[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
+)
+WORD_SEPARATORS = frozenset("\t\n\v\f\r\x1c\x1d\x1e\x1f\x85\u2028\u2029")  # become a space: words stay apart
+
 stdout = Console(highlight=False)
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)  # one problem, one line
 
@@ -57,6 +73,50 @@ def run_guarded(function, *args, **kwargs):
         if click.get_current_context().find_root().params.get("debug"):
             raise
         raise Failure(str(error)) from None
+
+
+# ----- terminal-safe text --------------------------------------------------
+
+
+def terminal_text(text: str) -> str:
+    """text as a terminal may print it: no escape sequences, controls or bidi overrides.
+
+    A newline, tab or other separator becomes a space (one line stays one
+    line: a newline in a title or a file name would forge the next line of
+    output); every other control is dropped, an escape sequence whole.
+    For the screen only: JSON keeps the text as stored.
+    """
+    return terminal_spans(text)[0]
+
+
+def terminal_spans(text: str, spans=(), keep_newlines: bool = False) -> tuple[str, list[tuple[int, int]]]:
+    """terminal_text(text), newlines kept if asked, and spans (offsets into text) moved to offsets into it."""
+    pieces, removed = [], []  # removed: (start, end) in text, and where the replacement starts and ends in the result
+    position = length = 0
+    for control in TERMINAL_CONTROLS.finditer(text):
+        found = control.group()
+        replacement = found if keep_newlines and found == "\n" else " " if found in WORD_SEPARATORS else ""
+        if replacement == found:
+            continue
+        pieces += [text[position:control.start()], replacement]
+        length += control.start() - position
+        removed.append((control.start(), control.end(), length, length + len(replacement)))
+        length += len(replacement)
+        position = control.end()
+    if not removed:
+        return text, list(spans)
+    pieces.append(text[position:])
+    starts = [start for start, _, _, _ in removed]
+
+    def moved(offset: int) -> int:
+        before = bisect.bisect_right(starts, offset) - 1
+        if before < 0:
+            return offset
+        start, end, replaced_at, replaced_end = removed[before]
+        return replaced_at if offset < end else replaced_end + offset - end
+
+    kept = [(moved(start), moved(end)) for start, end in spans]
+    return "".join(pieces), [(start, end) for start, end in kept if start < end]
 
 
 # ----- right-to-left display ---------------------------------------------
@@ -85,13 +145,15 @@ def visual(text: str) -> str:
     return "\n".join(get_display(arabic_reshaper.reshape(line)) for line in text.split("\n"))
 
 
-def highlighted(text: str, spans, bidi: bool, style: str = "bold black on yellow") -> Text:
-    """A rich Text with spans highlighted, reordered for display when bidi is on.
+def highlighted(text: str, spans, bidi: bool, style: str = "bold black on yellow",
+                keep_newlines: bool = False) -> Text:
+    """A rich Text of terminal_text(text) with spans highlighted, reordered for display when bidi is on.
 
     With bidi, the text is first wrapped in logical order to the terminal's
     width and each line is then reordered on its own: reordering first and
     letting the terminal wrap would show the end of a paragraph first.
     """
+    text, spans = terminal_spans(text, spans, keep_newlines)
     if not bidi:
         result = Text(text)
         for start, end in spans:
@@ -131,7 +193,8 @@ def wrap_logical(text: str, width: int) -> list[tuple[int, int]]:
 
 
 def plain(text: str, bidi: bool) -> str:
-    """Short text (a title, a word) for display: reordered when bidi is on."""
+    """Short text (a title, a word) for display: terminal_text, reordered when bidi is on."""
+    text = terminal_text(text)
     return visual(text) if bidi else text
 
 
@@ -258,7 +321,7 @@ def _print_summary(engine, summary) -> None:
     new = summary.new_problems
     for problem in new:
         if problem.is_error:
-            stderr.print(f"skipped {_where(problem)}: {problem.reason}", markup=False)
+            stderr.print(f"skipped {_where(problem)}: {terminal_text(problem.reason)}", markup=False)
     warnings = [problem for problem in new if not problem.is_error]
     if warnings:
         kinds = ", ".join(f"{count} × {kind}" for kind, count in Counter(map(problem_kind, warnings)).most_common())
@@ -273,7 +336,8 @@ def _print_summary(engine, summary) -> None:
 
 
 def _where(problem) -> str:
-    return problem.path + (f":{problem.line}" if problem.line else "")
+    """file:line of a problem, safe to print: a file name may hold a newline or an escape sequence."""
+    return terminal_text(problem.path) + (f":{problem.line}" if problem.line else "")
 
 
 def problem_kind(problem) -> str:
@@ -282,7 +346,7 @@ def problem_kind(problem) -> str:
     "record 539 has no text" -> "record has no text"; "duplicate id 'x'
     (already indexed from a.jsonl); skipped" -> "duplicate id".
     """
-    kind = re.sub(r"\brecord \d+", "record", problem.reason)
+    kind = re.sub(r"\brecord \d+", "record", terminal_text(problem.reason))
     return re.split(r" ?['(,;]", kind, maxsplit=1)[0].strip()
 
 
@@ -366,7 +430,7 @@ def _search_batch(engine, lines, options, as_json, trec, explain):
         elif as_json:
             click.echo(json.dumps({"qid": qid, **results.to_dict(explain)}, ensure_ascii=False))
         else:
-            stdout.rule(f"{qid}: {text}")
+            stdout.rule(Text(terminal_text(f"{qid}: {text}")))
             _render_results(results, explain, False)
 
 
@@ -381,7 +445,7 @@ def _render_results(results, explain: bool, bidi: bool) -> None:
     for hit in results.hits:
         meta = " · ".join(part for part in (hit.source, hit.date and hit.date.date().isoformat(),
                                              f"score {hit.score:.2f}") if part)
-        stdout.print(Text(f"{hit.rank}. [{hit.id}]  {meta}", style="dim"))
+        stdout.print(Text(terminal_text(f"{hit.rank}. [{hit.id}]  {meta}"), style="dim"))
         stdout.print(highlighted(hit.title, (), bidi), style="bold")
         stdout.print(highlighted(hit.snippet, hit.highlights, bidi))
         if explain:
@@ -391,7 +455,8 @@ def _render_results(results, explain: bool, bidi: bool) -> None:
                                                                                          style="dim"))
         stdout.print()
     if results.facets:
-        stdout.print("by source: " + ", ".join(f"{name} {count}" for name, count in results.facets.items()))
+        stdout.print(Text(terminal_text("by source: " + ", ".join(f"{name} {count}"
+                                                                  for name, count in results.facets.items()))))
 
 
 @main.command()
@@ -416,9 +481,10 @@ def show(article_id, query, index_dir, seeds_dir, as_json, bidi):
         return
     use_bidi = bidi_enabled(bidi, False)
     stdout.print(Text(plain(article.title, use_bidi), style="bold"))
-    stdout.print(Text(" · ".join(str(v) for v in (article.source, article.date, article.url) if v), style="dim"))
+    meta = " · ".join(str(v) for v in (article.source, article.date, article.url) if v)
+    stdout.print(Text(terminal_text(meta), style="dim"))
     stdout.print()
-    stdout.print(highlighted(article.body, article.highlights, use_bidi))
+    stdout.print(highlighted(article.body, article.highlights, use_bidi, keep_newlines=True))
 
 
 @main.command()
@@ -439,7 +505,7 @@ def stats(index_dir, seeds_dir, list_problems, as_json):
         if as_json:
             click.echo(json.dumps([problem.__dict__ for problem in problems], ensure_ascii=False))
         for problem in [] if as_json else problems:
-            click.echo(f"{_where(problem)}: {problem.severity}: {problem.reason}")
+            click.echo(f"{_where(problem)}: {problem.severity}: {terminal_text(problem.reason)}")
         return
     figures = run_guarded(engine.stats)
     if as_json:
@@ -460,7 +526,7 @@ def stats(index_dir, seeds_dir, list_problems, as_json):
         ("sources", ", ".join(f"{name} {count}" for name, count in figures.sources.items()) or "-"),
     ]
     for name, value in rows:  # plain lines: a path is never wrapped, and grep finds what it looks for
-        click.echo(f"{name:<12} {value}")
+        click.echo(f"{name:<12} {terminal_text(value)}")
 
 
 @main.command()
@@ -513,7 +579,7 @@ def serve(index_dir, seeds_dir, host, port, watch):
     try:
         import uvicorn
 
-        from search.web import create_app
+        from search.web import create_app, host_names_for
     except ImportError as error:
         raise Failure(f"the web server needs {error.name or 'fastapi'}: pip install -e '.[web]'") from None
     engine = open_index(index_dir)
@@ -522,7 +588,8 @@ def serve(index_dir, seeds_dir, host, port, watch):
     if watch and (seeds is None or not seeds.is_dir()):
         raise Failure(f"the seeds folder {seeds} of {engine.path} does not exist: nothing to watch")
     stderr.print(f"serving {engine.path} on http://{host}:{port}/ (JSON API under /api/, docs at /docs)")
-    uvicorn.run(create_app(engine.path, watch=watch), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(engine.path, watch=watch, allowed_hosts=host_names_for(host)), host=host, port=port,
+                log_level="info")
 
 
 @main.group()

@@ -15,6 +15,10 @@ last bit; tests/test_evaluate.py compares both on real queries.
 
 A node type without a rule here is handed to Whoosh's own matcher, so
 any query still runs, only slower.
+
+Given a deadline, the evaluator checks it before each node and in its
+longer loops, and raises SearchStopped: a query half evaluated would
+match the wrong documents (an exclusion cut short lets in what it excludes).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.query.spans import Span, SpanNear2, bisect_spans
 
+from .deadline import Deadline
 from .postings import IndexArrays
 from .scoring import Coordinated, LuceneBM25, lucene_idf
 
@@ -56,11 +61,13 @@ SORTED_UNION_SHARE = 8
 class Evaluator:
     """Evaluates Whoosh queries against one open reader's arrays; memoises nodes within one search."""
 
-    def __init__(self, arrays: IndexArrays, reader, scoring: LuceneBM25, open_searcher):
+    def __init__(self, arrays: IndexArrays, reader, scoring: LuceneBM25, open_searcher,
+                 deadline: Deadline | None = None):
         self.arrays = arrays
         self.reader = reader  # for the schema and the collection statistics
         self.scoring = scoring
         self.open_searcher = open_searcher  # () -> a Whoosh Searcher, for node types without a rule
+        self.deadline = deadline or Deadline()
         self.size = arrays.doc_count
         self._memo: dict[int, tuple[wq.Query, Matches]] = {}
         self._unions: dict[tuple[int, ...], tuple[Matches, np.ndarray]] = {}  # by the ids of an Or's parts
@@ -73,6 +80,7 @@ class Evaluator:
         """
         cached = self._memo.get(id(query))
         if cached is None:
+            self.deadline.check()
             cached = self._memo[id(query)] = (query, self._evaluate(query))  # the query kept: its id stays its own
         return cached[1]
 
@@ -184,13 +192,18 @@ class Evaluator:
     def _or(self, query: wq.Or) -> Matches:
         if all(type(q) is wq.Term for q in query.subqueries):  # a word's fields, a prefix's terms
             # Each term's kept scores, boosted in the union: one multiplication, not one a term.
-            parts = [self._scored(q.fieldname, q.text) for q in query.subqueries]
+            parts = [self._checked(self._scored, q.fieldname, q.text) for q in query.subqueries]
             union, _ = self._union(parts, [q.boost for q in query.subqueries])
         else:
             union, counts = self._union(self._parts(query), counted=True)
             # An And of the same parts (a keyword query's first tier) is then the documents all of them hold.
             self._unions[tuple(map(id, query.subqueries))] = (union, counts)
         return self._boosted(query, union)
+
+    def _checked(self, function, *args):
+        """function(*args), once the deadline is checked: for loops over the terms of a large Or."""
+        self.deadline.check()
+        return function(*args)
 
     def _and(self, query: wq.And) -> Matches:
         seen = self._unions.get(tuple(map(id, query.subqueries)))
@@ -255,7 +268,7 @@ class Evaluator:
             return NOTHING
         per_term = [self._positions_in(term, candidates) for term in terms]
         keep = np.fromiter(
-            (spans_match([positions[i] for positions in per_term], slop, ordered, mindist)
+            (self._checked(spans_match, [positions[i] for positions in per_term], slop, ordered, mindist)
              for i in range(len(candidates))),
             dtype=bool, count=len(candidates))
         return Matches(candidates[keep], every.scores[keep])
@@ -280,6 +293,7 @@ class Evaluator:
             for subsearcher, offset in searcher.leaf_searchers():
                 matcher = query.matcher(subsearcher, context)
                 while matcher.is_active():
+                    self.deadline.check()
                     ids.append(offset + matcher.id())
                     scores.append(matcher.score())
                     matcher.next()

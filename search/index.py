@@ -367,7 +367,8 @@ class Index:
         """
         if not self.exists():
             return True
-        files, _ = scan(seeds_dir)  # FOLLOW_LINKS_PENDING
+        settings = self.settings()
+        files, _ = scan(seeds_dir, follow_links=bool(settings and settings.follow_links))
         known = self.manifest()
         if set(known) != {seed.path for seed in files}:
             return True
@@ -426,13 +427,16 @@ class Index:
 
     def search(self, query: str, limit: int = 10, page: int = 1, since=None, until=None,
                source: str | None = None, sort: str = "relevance",
-               time_limit: float | None = DEFAULT_TIME_LIMIT, plain: bool = False) -> SearchResults:
+               time_limit: float | None = DEFAULT_TIME_LIMIT, plain: bool = False, cancel=None) -> SearchResults:
         """Ranked hits for query (see query.py for the syntax); raises QueryError when malformed.
 
         ``plain=True`` ignores the syntax (every word a plain word), for pasted questions.
         Reads the last committed state; it never updates (refresh() does).
+        Past ``time_limit`` seconds, or once ``cancel`` (a threading.Event) is set, the
+        search stops and comes back with ``partial=True``. A bad argument raises a
+        ValueError naming it (searching.SearchOptions); since and until may be strings.
         """
-        options = SearchOptions(limit, page, since, until, source, sort, time_limit, plain)
+        options = SearchOptions(limit, page, since, until, source, sort, time_limit, plain, cancel)
         with self._reading():
             return run_search(self._readers.opened(), query, options)
 
@@ -543,15 +547,15 @@ class Index:
             rebuilt_because = f"written by an older version (format {settings.format}; this one writes {FORMAT_VERSION})"
         elif existed and not full:
             rebuilt_because = self.verify()
-        files, problems = scan(seeds)  # FOLLOW_LINKS_PENDING
+        files, problems = scan(seeds, follow_links=follow)
         previous_problems = self._problems_or_none()
         # Recorded before the work: an update killed now leaves the folder the user asked for, not the old one.
         self._write_settings(FolderSettings(settings.format if existed else FORMAT_VERSION,
                                             os.path.abspath(seeds), follow))
         if full or rebuilt_because or not existed:
-            summary = self._build_generation(seeds, files, progress)
+            summary = self._build_generation(seeds, files, progress, follow)
         else:
-            summary = self._update_generation(seeds, files, progress)
+            summary = self._update_generation(seeds, files, progress, follow)
         if settings.format != FORMAT_VERSION:
             self._write_settings(FolderSettings(FORMAT_VERSION, os.path.abspath(seeds), follow))
         summary.problems[:0] = problems
@@ -685,7 +689,7 @@ class Index:
         return found
 
     def _build_generation(self, seeds: Path, files: list[SeedFile],
-                          progress: ProgressCallback | None) -> UpdateSummary:
+                          progress: ProgressCallback | None, follow_links: bool) -> UpdateSummary:
         """Build every file into a new generation, then switch CURRENT to it."""
         previous_ids = {i for entry in self._manifest_or_empty().values() for i in entry["ids"]}
         gen_dir = self._new_generation_dir()
@@ -699,7 +703,7 @@ class Index:
             if _is_write_failure(error):
                 raise _update_error(self.path, error) from None
             raise
-        run = _Run(seeds, writer, owners={}, replacing=False)
+        run = _Run(seeds, writer, owners={}, replacing=False, follow_links=follow_links)
         try:
             for done, seed in enumerate(files, 1):
                 entry = run.index_file(seed)
@@ -722,7 +726,7 @@ class Index:
         return summary
 
     def _update_generation(self, seeds: Path, files: list[SeedFile],
-                           progress: ProgressCallback | None) -> UpdateSummary:
+                           progress: ProgressCallback | None, follow_links: bool) -> UpdateSummary:
         """Apply only what changed since the manifest to the live generation, in one commit.
 
         Files are read in path order; reading one can send a later file to
@@ -744,7 +748,7 @@ class Index:
                 continue
             if entry["size"] != seed.size or entry["mtime_ns"] != seed.mtime_ns:
                 try:
-                    digest = file_hash(seeds, seed.path)
+                    digest = file_hash(seeds, seed.path, follow_links=follow_links)
                 except OSError as error:  # keep what was indexed; try again next time
                     stored_problems[seed.path] = [Problem(seed.path, f"cannot read: {error.strerror}")]
                     continue
@@ -775,7 +779,7 @@ class Index:
             writer = open_writer(ix, procs=2 if reading >= PARALLEL_UPDATE_BYTES else 1, **UPDATE_WRITER)
         except OSError as error:
             raise _update_error(self.path, error) from None
-        run = _Run(seeds, writer, owners)
+        run = _Run(seeds, writer, owners, follow_links=follow_links)
         heapq.heapify(to_read)
         read: set[str] = set()
 
@@ -884,8 +888,10 @@ class _Run:
     docstring).
     """
 
-    def __init__(self, seeds: Path, writer, owners: dict[str, str], replacing: bool = True):
+    def __init__(self, seeds: Path, writer, owners: dict[str, str], replacing: bool = True,
+                 follow_links: bool = False):
         self.seeds = seeds
+        self.follow_links = follow_links  # sources.scan's: links out of the seeds folder are read
         self.writer = writer
         self.owners = owners
         self.replacing = replacing  # False in a new generation: no old documents to delete
@@ -905,7 +911,7 @@ class _Run:
         path = seed.path
         if digest is None:
             try:
-                digest = file_hash(self.seeds, path)
+                digest = file_hash(self.seeds, path, follow_links=self.follow_links)
             except OSError as error:
                 self.problems[path] = [Problem(path, f"cannot read: {error.strerror}")]
                 return None
@@ -916,7 +922,7 @@ class _Run:
         shadowed: list[str] = []
         problems: list[Problem] = []
         read_any = False
-        for item in iter_articles(self.seeds, path):
+        for item in iter_articles(self.seeds, path, follow_links=self.follow_links):
             if isinstance(item, Problem):
                 problems.append(item)
                 continue

@@ -410,22 +410,29 @@ def _normalized(text: str) -> str:
 
 
 def parse_date(text: str, position: int | None = None, end_of_period: bool = False) -> dt.datetime:
-    """Parse YYYY, YYYY-MM or YYYY-MM-DD; the end of a period for an inclusive upper bound."""
+    """Parse YYYY, YYYY-MM or YYYY-MM-DD; the end of a period for an inclusive upper bound.
+
+    The last period of the calendar (9999, 9999-12, 9999-12-31) ends at
+    datetime.max: the start of the next one is past what datetime holds.
+    """
     try:
         parts = [int(part) for part in text.split("-")]
-        if len(parts) == 1:
-            start, end = dt.datetime(parts[0], 1, 1), dt.datetime(parts[0] + 1, 1, 1)
-        elif len(parts) == 2:
-            start = dt.datetime(parts[0], parts[1], 1)
-            end = dt.datetime(parts[0] + (parts[1] == 12), parts[1] % 12 + 1, 1)
-        elif len(parts) == 3:
-            start = dt.datetime(parts[0], parts[1], parts[2])
-            end = start + dt.timedelta(days=1)
-        else:
+        if not 1 <= len(parts) <= 3:
             raise ValueError(text)
+        start = dt.datetime(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
     except ValueError:
         raise QueryError(f"bad date {text!r} (use YYYY, YYYY-MM or YYYY-MM-DD)", position) from None
-    return end - dt.timedelta(microseconds=1) if end_of_period else start
+    if not end_of_period:
+        return start
+    if len(parts) == 1:
+        following = (start.year + 1, 1, 1)
+    elif len(parts) == 2:
+        following = (start.year + (start.month == 12), start.month % 12 + 1, 1)
+    else:
+        following = (start + dt.timedelta(days=1)).timetuple()[:3] if start.date() < dt.date.max else None
+    if following is None or following[0] > dt.MAXYEAR:
+        return dt.datetime.max
+    return dt.datetime(*following) - dt.timedelta(microseconds=1)
 
 
 def parse_date_range(value: str, position: int | None = None) -> DateRange:
@@ -433,7 +440,7 @@ def parse_date_range(value: str, position: int | None = None) -> DateRange:
     try:
         return _date_range(value.translate(str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")), position)
     except OverflowError:  # date:<1 or date:>9999 reach past the calendar
-        raise QueryError(f"date {value!r} is out of range", position) from None
+        raise QueryError(f"date {value!r} is out of range (years 1 to 9999)", position) from None
 
 
 def _date_range(value: str, position: int | None) -> DateRange:

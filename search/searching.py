@@ -10,23 +10,33 @@ documents.
 The query is scored over whole posting lists at once (evaluate.py):
 one pass gives every matching document with its score, from which the
 total, the tiers, the source counts and the top documents are taken.
+
+The time limit holds for every stage (deadline.py). Expanding prefix and
+fuzzy words and evaluating the query either finish or are dropped whole:
+a search stopped there comes back empty and partial, never with documents
+a half-built query let in. After them, ranking and facets take one pass
+over arrays; the hits past the deadline have snippets without highlights,
+and "did you mean" is skipped.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import numbers
+import threading
 import time
 from dataclasses import dataclass
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.collectors import FilterCollector, TimeLimit, TimeLimitCollector
+from whoosh.collectors import FilterCollector, TimeLimit, WrappingCollector
 
+from .deadline import Deadline, SearchStopped
 from .evaluate import Evaluator, Matches, exclude, restrict
-from .query import parse_plain, parse_query
+from .query import QueryError, parse_date, parse_plain, parse_query
 from .results import ArticleView, Hit, SearchResults
 from .scoring import LuceneBM25
-from .snippets import QueryTerms, best_snippet, find_matches
+from .snippets import QueryTerms, best_snippet
 from .suggest import suggest_correction
 from .whoosh_query import to_whoosh
 
@@ -43,62 +53,114 @@ BM25_B = 1.0
 SCORING = LuceneBM25(k1=BM25_K1, b=BM25_B)
 
 
+SORTS = ("relevance", "date")
+
+
 @dataclass(frozen=True)
 class SearchOptions:
+    """Index.search's arguments, checked when made: a bad one raises a one-line ValueError naming it.
+
+    since and until may be datetimes, dates or strings YYYY, YYYY-MM or
+    YYYY-MM-DD (as --since and --until read them); until is inclusive, so
+    a date or a string means the end of that day, month or year.
+    """
+
     limit: int = 10
     page: int = 1
-    since: dt.datetime | None = None
-    until: dt.datetime | None = None
+    since: dt.datetime | dt.date | str | None = None
+    until: dt.datetime | dt.date | str | None = None
     source: str | None = None
     sort: str = "relevance"  # or "date" (newest first)
-    time_limit: float | None = DEFAULT_TIME_LIMIT
+    time_limit: float | None = DEFAULT_TIME_LIMIT  # seconds, or None for no limit
     plain: bool = False  # ignore the query syntax: every word is a plain word
+    cancel: threading.Event | None = None  # once set (by another thread), the search stops as at its time limit
+
+    def __post_init__(self):
+        object.__setattr__(self, "limit", _whole_number("limit", self.limit, 1, MAX_LIMIT))
+        object.__setattr__(self, "page", _whole_number("page", self.page, 1, None))
+        object.__setattr__(self, "since", _moment("since", self.since, end_of_period=False))
+        object.__setattr__(self, "until", _moment("until", self.until, end_of_period=True))
+        if self.source is not None and not isinstance(self.source, str):
+            raise ValueError(f"source must be a source name or None, not {self.source!r}")
+        if self.sort not in SORTS:
+            raise ValueError(f"sort must be 'relevance' or 'date', not {self.sort!r}")
+        limit = self.time_limit
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, numbers.Real)
+                                  or not limit > 0):
+            raise ValueError(f"time_limit must be a number of seconds above 0, or None, not {limit!r}")
+        if not isinstance(self.plain, bool):
+            raise ValueError(f"plain must be True or False, not {self.plain!r}")
+        if self.cancel is not None and not isinstance(self.cancel, threading.Event):
+            raise ValueError(f"cancel must be a threading.Event or None, not {self.cancel!r}")
+
+
+def _whole_number(name: str, value, low: int, high: int | None) -> int:
+    """value as an int from low to high (no bound: None), else a ValueError naming it."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and low <= value <= (high or value):
+        return int(value)
+    bounds = f"from {low} to {high}" if high else f"of at least {low}"
+    raise ValueError(f"{name} must be a whole number {bounds}, not {value!r}")
+
+
+def _moment(name: str, value, end_of_period: bool) -> dt.datetime | None:
+    """A since or until argument as a datetime: strings and dates as --since and --until read them."""
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        value = value.isoformat()
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be a datetime, a date or a string YYYY[-MM[-DD]], not {value!r}")
+    try:
+        return parse_date(value.strip(), None, end_of_period)
+    except QueryError as error:
+        raise ValueError(f"{name}: {error}") from None
 
 
 def run_search(opened, text: str, options: SearchOptions) -> SearchResults:
     """Search an open index (reader_cache.OpenedIndex); raises QueryError for a malformed query."""
     started = time.perf_counter()
+    deadline = Deadline(options.time_limit, options.cancel)
+    if not isinstance(text, str):
+        raise ValueError(f"query must be a string, not {text!r}")
     parsed = parse_plain(text) if options.plain else parse_query(text)
-    limit = max(1, min(options.limit, MAX_LIMIT))
-    page = max(1, options.page)
+    limit, page = options.limit, options.page
     wanted = limit * page
     arrays = opened.arrays()
-    plan = to_whoosh(parsed, arrays)  # its term lookups, memoised
-    filters = list(plan.filters)
-    if options.source:
-        filters.append(wq.Term("source", options.source))
-    if options.since or options.until:
-        filters.append(wq.DateRange("date", options.since, options.until))
-    deadline = time.monotonic() + options.time_limit if options.time_limit else None
+    try:
+        plan = to_whoosh(parsed, arrays, deadline)  # its term lookups, memoised
+        filters = list(plan.filters)
+        if options.source:
+            filters.append(wq.Term("source", options.source))
+        if options.since or options.until:
+            filters.append(wq.DateRange("date", options.since, options.until))
+        evaluator = Evaluator(arrays, opened.reader, SCORING, lambda: opened.searcher(weighting=SCORING), deadline)
+        found = evaluator.matches(plan.query)
+        if filters:
+            found = restrict(found, evaluator.matches(wq.And(filters)).ids)
+        # Ranking by relevance is one pass over arrays; by date, Whoosh's collector stops at the deadline.
+        if options.sort == "date":
+            with opened.searcher(weighting=SCORING) as searcher:
+                ranked = relevance_of(found, _collect_by_date(searcher, plan.query, found.ids, wanted, deadline))
+        elif plan.all_words is not None:
+            complete = restrict(found, evaluator.matches(plan.all_words).ids)
+            ranked = top_documents(complete, wanted)
+            if len(ranked) < wanted:
+                ranked += top_documents(exclude(found, complete.ids), wanted - len(ranked))
+        else:
+            ranked = top_documents(found, wanted)
+    except SearchStopped:
+        return SearchResults(text, 0, [], page, limit, None, {}, round(time.perf_counter() - started, 4), True)
 
-    evaluator = Evaluator(arrays, opened.reader, SCORING, lambda: opened.searcher(weighting=SCORING))
-    found = evaluator.matches(plan.query)
-    if filters:
-        found = restrict(found, evaluator.matches(wq.And(filters)).ids)
     total = found.count()
-    # Ranking here is one pass over arrays: time runs out only if it was spent before.
-    partial = deadline is not None and time.monotonic() >= deadline
-    if options.sort == "date":
-        with opened.searcher(weighting=SCORING) as searcher:
-            newest, partial = _collect_by_date(searcher, plan.query, found.ids, wanted, deadline)
-        ranked = relevance_of(found, newest)
-    elif plan.all_words is not None:
-        complete = restrict(found, evaluator.matches(plan.all_words).ids)
-        ranked = top_documents(complete, wanted)
-        if len(ranked) < wanted:
-            ranked += top_documents(exclude(found, complete.ids), wanted - len(ranked))
-    else:
-        ranked = top_documents(found, wanted)
-
     facets = _source_facets(arrays, found.ids)
     terms = QueryTerms(parsed)  # shared by the hits' snippets
     hits = [
-        _make_hit(rank, arrays.stored_fields(docnum), score, terms)
+        _make_hit(rank, arrays.stored_fields(docnum), score, terms, deadline)
         for rank, (docnum, score) in enumerate(ranked[(page - 1) * limit: wanted], (page - 1) * limit + 1)
     ]
-    suggestion = suggest_correction(arrays, parsed) if total < FEW_HITS else None  # memoised lookups
+    suggestion = suggest_correction(arrays, parsed, deadline) if total < FEW_HITS else None  # memoised lookups
     return SearchResults(text, total, hits, page, limit, suggestion, facets,
-                         round(time.perf_counter() - started, 4), partial)
+                         round(time.perf_counter() - started, 4), deadline.reached)
 
 
 def top_documents(matches: Matches, limit: int) -> list[tuple[int, float]]:
@@ -123,8 +185,8 @@ def relevance_of(found: Matches, documents: list[int]) -> list[tuple[int, float]
     return [(docnum, float(score)) for docnum, score in zip(documents, found.scores[at])]
 
 
-def _collect_by_date(searcher, query, allowed: np.ndarray, limit, deadline):
-    """The newest documents among allowed, newest first, and whether time ran out.
+def _collect_by_date(searcher, query, allowed: np.ndarray, limit, deadline: Deadline) -> list[int]:
+    """The newest documents among allowed, newest first; at the deadline, the newest seen so far.
 
     allowed is passed to Whoosh as a set: given a query as a filter, Whoosh
     builds a bit set whose truth test walks all its bytes for every
@@ -132,20 +194,35 @@ def _collect_by_date(searcher, query, allowed: np.ndarray, limit, deadline):
     """
     allowed_set = set(allowed.tolist())
     if not allowed_set:
-        return [], False  # Whoosh reads an empty allow set as "no filter"
-    collector = searcher.collector(limit=limit, sortedby="date", reverse=True)
-    partial = False
-    if deadline is not None:
-        remaining = deadline - time.monotonic()
-        partial = remaining <= 0  # spent before ranking began: rank for a moment, say it is partial
-        collector = TimeLimitCollector(collector, max(0.001, remaining), use_alarm=False)
-    # Outermost: TimeLimitCollector would otherwise bypass the filtering loop.
-    collector = FilterCollector(collector, allow=allowed_set)
+        return []  # Whoosh reads an empty allow set as "no filter"
+    collector = DeadlineCollector(searcher.collector(limit=limit, sortedby="date", reverse=True), deadline)
+    collector = FilterCollector(collector, allow=allowed_set)  # its loop reads DeadlineCollector.matches()
     try:
         searcher.search_with_collector(query, collector)
     except TimeLimit:
-        partial = True
-    return [hit.docnum for hit in collector.results()], partial  # a hit's score here is its date's sort key
+        pass  # deadline.reached says the results are partial
+    return [hit.docnum for hit in collector.results()]  # a hit's score here is its date's sort key
+
+
+class DeadlineCollector(WrappingCollector):
+    """Stops a Whoosh collector at a Deadline, raising TimeLimit (TimeLimitCollector knows a time, not a cancel).
+
+    The check is in matches(), the loop a FilterCollector around it runs.
+    """
+
+    def __init__(self, child, deadline: Deadline):
+        super().__init__(child)
+        self.deadline = deadline
+
+    def matches(self):
+        for sub_docnum in self.child.matches():
+            if self.deadline.expired():
+                raise TimeLimit
+            yield sub_docnum
+
+    def collect_matches(self):
+        for sub_docnum in self.matches():
+            self.child.collect(sub_docnum)
 
 
 def _source_facets(arrays, ids: np.ndarray) -> dict[str, int]:
@@ -157,10 +234,10 @@ def _source_facets(arrays, ids: np.ndarray) -> dict[str, int]:
     return dict(sorted(found.items(), key=lambda item: (-item[1], item[0])))
 
 
-def _make_hit(rank: int, fields: dict, score: float, terms: QueryTerms) -> Hit:
-    """A Hit with a snippet of the original body (or title) around the best passage."""
+def _make_hit(rank: int, fields: dict, score: float, terms: QueryTerms, deadline: Deadline) -> Hit:
+    """A Hit with a snippet of the original body (or title) around the best passage (its start, past the deadline)."""
     body = fields.get("body") or ""
-    matches = terms.find_matches(body)
+    matches = [] if deadline.expired() else terms.find_matches(body, deadline)
     snippet = best_snippet(body, matches)
     return Hit(
         rank=rank, id=fields["id"], score=score, title=fields.get("title") or "",
@@ -171,12 +248,17 @@ def _make_hit(rank: int, fields: dict, score: float, terms: QueryTerms) -> Hit:
 
 
 
-def article_view(fields: dict, query: str | None) -> ArticleView:
-    """A whole stored article, its body highlighted for query (a malformed query raises QueryError)."""
+def article_view(fields: dict, query: str | None, time_limit: float | None = DEFAULT_TIME_LIMIT) -> ArticleView:
+    """A whole stored article, its body highlighted for query (a malformed query raises QueryError).
+
+    Highlighting stops at the time limit: a long article and a query of
+    many fuzzy words cost an edit distance for each pair of them.
+    """
     body = fields.get("body") or ""
     highlights: tuple = ()
     if query:
-        highlights = tuple((m.start, m.end) for m in find_matches(body, parse_query(query)))
+        matches = QueryTerms(parse_query(query)).find_matches(body, Deadline(time_limit))
+        highlights = tuple((m.start, m.end) for m in matches)
     return ArticleView(
         id=fields["id"], title=fields.get("title") or "", body=body, highlights=highlights,
         url=fields.get("url"), date=fields.get("date"), source=fields.get("source"),

@@ -25,6 +25,7 @@ from itertools import accumulate
 from typing import NamedTuple
 
 from .analyze import TOKEN_PATTERN, stem_or_none, tokenize
+from .deadline import Deadline
 from .normalize import FOLD_TABLE, OffsetMap, is_dropped, normalize_with_offsets
 from .query import Fuzzy, ParsedQuery, Prefix, Word
 from .stem import strip_prefix
@@ -106,21 +107,27 @@ class QueryTerms:
         self.needles = _needles(self.terms) if self.terms else None
         self.accepted: dict[str, tuple | None] = {}  # normalized word -> (first term accepting it, rule) or None
 
-    def find_matches(self, text: str) -> list[Match]:
-        """find_matches(text, parsed) for the query these terms came from."""
+    def find_matches(self, text: str, deadline: Deadline | None = None) -> list[Match]:
+        """find_matches(text, parsed) for the query these terms came from.
+
+        At the deadline, the matches found so far (a word not yet tried
+        costs a fuzzy query an edit distance for each of its fuzzy words).
+        """
         if not self.terms:
             return []
         if self.needles is None:
-            return self._matches(text, _tokens(text))
-        return self._matches(text, _candidate_tokens(_view(text), self.needles))
+            return self._matches(text, _tokens(text), deadline)
+        return self._matches(text, _candidate_tokens(_view(text), self.needles), deadline)
 
-    def _matches(self, text: str, tokens) -> list[Match]:
+    def _matches(self, text: str, tokens, deadline: Deadline | None) -> list[Match]:
         """The Matches among tokens, (start, end, normalized word) in text order."""
         matches = []
         accepted = self.accepted
         for start, end, normalized in tokens:
             found = accepted.get(normalized, False)
             if found is False:
+                if deadline is not None and deadline.expired():
+                    break
                 found = accepted[normalized] = _first_accepting(self.terms, normalized)
             if found is None:
                 continue

@@ -1,20 +1,35 @@
 """"Did you mean": a better spelling from the index's own vocabulary.
 
 Candidates are the exact-level terms within two edits of a query word
-(normalized, so hamza and ta marbuta variants are already one word). An
-Arabic-aware cost makes the confusions Arabic typists really make (ض/ظ,
-ذ/ز/د, س/ص/ث, ت/ط, ه/ح, ق/ك) cheaper than any other substitution; the
-most frequent candidate among the cheapest wins.
+(normalized, so hamza and ta marbuta variants are already one word) that
+share its first letter. An Arabic-aware cost makes the confusions Arabic
+typists really make (ض/ظ, ذ/ز/د, س/ص/ث, ت/ط, ه/ح, ق/ك) cheaper than any
+other substitution; the most frequent candidate among the cheapest wins.
+
+The work per word is bounded, whatever the vocabulary: a word longer
+than MAX_WORD_LENGTH gets no suggestion, and at most MAX_CANDIDATES
+terms are compared with it. The look-alike spellings, the cheapest
+corrections, are looked up directly (a few lookups, and the answer when
+one is found); then the terms sharing the longest start with the word
+are compared first, where a typo near its end puts them.
 """
 
 from __future__ import annotations
 
+from whoosh.support.levenshtein import distance
+
+from .deadline import Deadline, SearchStopped
 from .query import ParsedQuery
 
 SIMILAR_LETTERS = [set("ضظ"), set("ذزد"), set("سصث"), set("تط"), set("هح"), set("قك"), set("اء")]
 SIMILAR_COST = 0.5
 MAX_COST = 2.0
+MAX_EDITS = 2
 MIN_WORD_LENGTH = 3
+# Longer words get no suggestion: no Arabic word is that long, and an edit
+# distance costs the product of the two lengths.
+MAX_WORD_LENGTH = 24
+MAX_CANDIDATES = 4000  # vocabulary terms read for one word (~0.1 s)
 # A word in this many documents or more is taken as spelt right: looking for
 # neighbours of a common word costs a scan of the vocabulary and helps nobody.
 WELL_ATTESTED = 3
@@ -38,36 +53,72 @@ def arabic_edit_distance(a: str, b: str) -> float:
     return previous[-1]
 
 
-def suggest_word(reader, word: str) -> str | None:
-    """The best-attested close spelling of word in the body vocabulary, if it is more frequent."""
-    if len(word) < MIN_WORD_LENGTH:
+def suggest_word(reader, word: str, deadline: Deadline | None = None) -> str | None:
+    """The best-attested close spelling of word in the body vocabulary, if it is more frequent.
+
+    reader is a postings.IndexArrays. Raises SearchStopped at the deadline.
+    """
+    if not MIN_WORD_LENGTH <= len(word) <= MAX_WORD_LENGTH:
         return None
     own_frequency = reader.doc_frequency("body", word)
     if own_frequency >= WELL_ATTESTED:
         return None
     best = None
-    for candidate in reader.terms_within("body", word, 2, prefix=1):
-        candidate = candidate.decode("utf-8") if isinstance(candidate, bytes) else candidate
-        if candidate == word:
-            continue
-        cost = arabic_edit_distance(word, candidate)
-        frequency = reader.doc_frequency("body", candidate)
-        if cost > MAX_COST or frequency <= own_frequency:
-            continue
-        key = (cost, -frequency)
-        if best is None or key < best[0]:
-            best = (key, candidate)
-    return best[1] if best else None
+    for candidates in (look_alikes(word), _sharing_its_start(reader, word, deadline)):
+        for candidate in candidates:
+            if candidate == word or abs(len(candidate) - len(word)) > MAX_EDITS:
+                continue
+            if distance(candidate, word, limit=MAX_EDITS) > MAX_EDITS:
+                continue
+            cost = arabic_edit_distance(word, candidate)
+            frequency = reader.doc_frequency("body", candidate)
+            if cost > MAX_COST or frequency <= own_frequency:
+                continue
+            key = (cost, -frequency, candidate)
+            if best is None or key < best[0]:
+                best = (key, candidate)
+        if best is not None:
+            return best[1]  # a look-alike costs SIMILAR_COST: no other candidate is as cheap
+    return None
 
 
-def suggest_correction(reader, parsed: ParsedQuery) -> str | None:
-    """The query with each misspelt content word replaced, or None when nothing changes."""
+def look_alikes(word: str) -> list[str]:
+    """word with one letter after the first replaced by a look-alike (SIMILAR_LETTERS), in term order."""
+    spellings = set()
+    for position in range(1, len(word)):
+        for group in SIMILAR_LETTERS:
+            if word[position] in group:
+                spellings.update(word[:position] + other + word[position + 1:] for other in group - {word[position]})
+    return sorted(spellings)
+
+
+def _sharing_its_start(reader, word: str, deadline: Deadline | None):
+    """Up to MAX_CANDIDATES body terms sharing word's first letter, those sharing a longer start first.
+
+    Terms starting with all of word first, then those sharing all but its
+    last letter (and not the whole word), and so on down to its first letter.
+    """
+    read = 0
+    for shared in range(len(word), 0, -1):
+        excluding = word[:shared + 1] if shared < len(word) else None
+        for term in reader.prefixed_terms("body", word[:shared], excluding=excluding, deadline=deadline):
+            yield term
+            read += 1
+            if read >= MAX_CANDIDATES:
+                return
+
+
+def suggest_correction(reader, parsed: ParsedQuery, deadline: Deadline | None = None) -> str | None:
+    """The query with each misspelt content word replaced, or None when nothing changes (or at the deadline)."""
     changed = False
     corrected = []
-    for word in parsed.words:
-        better = suggest_word(reader, word.normalized) if _unknown_stem(reader, word.stem) else None
-        corrected.append(better or word.text)
-        changed = changed or better is not None
+    try:
+        for word in parsed.words:
+            better = suggest_word(reader, word.normalized, deadline) if _unknown_stem(reader, word.stem) else None
+            corrected.append(better or word.text)
+            changed = changed or better is not None
+    except SearchStopped:
+        return None
     return " ".join(corrected) if changed else None
 
 

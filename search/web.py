@@ -9,27 +9,35 @@ separate ``index`` run) is writing.
 Safety: article and query text reach HTML only through markupsafe.escape.
 Highlights are offsets (results.py), turned into markup here by escaping
 each piece of text and wrapping the spans in ``<mark>`` (highlight_html);
-Jinja2 autoescapes everything else.
+Jinja2 autoescapes everything else. A request whose Host header is not a
+name the server answers to gets 400 (HostCheck): a page on another site
+cannot rebind its own name to 127.0.0.1 and read the API. A search runs
+in the threadpool while the event loop watches its client; when the
+client goes, the search stops (Index.search's cancel) instead of holding
+a core until its time limit.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import threading
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Callable, Iterable, Literal
 from urllib.parse import quote, urlencode, urlsplit
 
+import anyio
 import jinja2
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .analyze import tokenize
@@ -37,6 +45,7 @@ from .index import Index, IndexFolderError
 from .query import MAX_QUERY_LENGTH, ParsedQuery, QueryError, parse_date, parse_query
 from .results import Hit, SearchResults
 from .schema import EXACT_FIELDS
+from .searching import DEFAULT_TIME_LIMIT
 from .snippets import Match, find_matches
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -47,6 +56,10 @@ MAX_COMPLETIONS = 8
 MIN_PREFIX = 3  # normalized letters before completions are offered: ال alone starts a third of the vocabulary
 MAX_SCANNED_TERMS = 20_000  # per field, a bound on one request's work (الم: 8,300 terms in SaudiNewsNet)
 PAGE_LINKS = 7  # page numbers shown around the current page
+DISCONNECT_POLL = 0.05  # seconds between two looks at whether a searching client is still there
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")  # what a browser on this machine calls a local server
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")  # listening on every interface
+HOSTS_ENV = "ARABIC_SEARCH_ALLOWED_HOSTS"  # more names to answer to, comma-separated (serve --host 0.0.0.0)
 ARABIC_INDIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 # snippets.Match.rule -> what the reader sees under "why it matched".
@@ -148,11 +161,13 @@ class SearchForm:
         return "/?" + urlencode(params) if params else "/"
 
 
-def search_index(index: Index, form: SearchForm) -> SearchResults:
+def search_index(index: Index, form: SearchForm, time_limit: float | None = DEFAULT_TIME_LIMIT,
+                 cancel: threading.Event | None = None) -> SearchResults:
     """Run the form's search; raises QueryError for a malformed query or date."""
     return index.search(
         form.q, limit=form.limit, page=form.page, since=_date(form.since, "since", False),
         until=_date(form.until, "until", True), source=form.source or None, sort=form.sort,
+        time_limit=time_limit, cancel=cancel,
     )
 
 
@@ -249,6 +264,86 @@ def complete(reader, text: str, count: int = MAX_COMPLETIONS) -> dict:
     }
 
 
+# ----- the client: its Host header, its disconnect -------------------------------------
+
+
+def host_names_for(listen_host: str) -> list[str]:
+    """The Host names a server listening on listen_host answers to (for create_app's allowed_hosts).
+
+    The loopback names for a loopback address; the address itself for any
+    other; on every interface (0.0.0.0, ::), the loopback names and those
+    of $ARABIC_SEARCH_ALLOWED_HOSTS (comma-separated), the names by which
+    other machines reach this one.
+    """
+    names = list(LOOPBACK_NAMES) if listen_host in LOOPBACK_NAMES + WILDCARD_HOSTS else [listen_host]
+    if listen_host in WILDCARD_HOSTS:
+        names += [name.strip() for name in os.environ.get(HOSTS_ENV, "").split(",") if name.strip()]
+    return names
+
+
+def host_name(header: str) -> str:
+    """The name in a Host header, without its port, brackets or final dot, lowercased ("[::1]:8000" -> "::1")."""
+    header = header.strip().lower()
+    if header.startswith("["):  # an IPv6 address, maybe with a port
+        return header[1:header.find("]")] if "]" in header else header
+    if header.count(":") == 1:
+        header = header.partition(":")[0]
+    return header.rstrip(".")
+
+
+class HostCheck:
+    """ASGI middleware: 400 for a request whose Host header names no allowed host (DNS rebinding).
+
+    A page on evil.example can make its own name resolve to 127.0.0.1; the
+    browser then sends it here with "Host: evil.example", which no name of
+    this server matches.
+    """
+
+    def __init__(self, app, names: Iterable[str]):
+        self.app = app
+        self.names = frozenset(host_name(name) for name in names)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            header = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
+            if host_name(header) not in self.names:
+                message = (f"Host {header!r} is not a name this server answers to "
+                           f"({', '.join(sorted(self.names))}; see serve --host)")
+                if scope["path"].startswith("/api/"):
+                    response = JSONResponse({"error": message}, status_code=400)
+                else:
+                    response = PlainTextResponse(message + "\n", status_code=400)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+async def while_connected(request: Request, work: Callable[[threading.Event], object]):
+    """work(cancel) in the threadpool; cancel is set as soon as the client has disconnected.
+
+    A sync endpoint runs in the threadpool too, but nothing there can see
+    the client go: its search would run to its time limit for nobody.
+    """
+    cancel = threading.Event()
+
+    async def watch():
+        while not await request.is_disconnected():
+            await anyio.sleep(DISCONNECT_POLL)
+        cancel.set()
+
+    result = error = None
+    async with anyio.create_task_group() as watching:
+        watching.start_soon(watch)
+        try:
+            result = await run_in_threadpool(work, cancel)
+        except Exception as raised:  # re-raised below: the task group would wrap it in an ExceptionGroup
+            error = raised
+        watching.cancel_scope.cancel()
+    if error is not None:
+        raise error
+    return result
+
+
 # ----- watching the seeds folder ------------------------------------------------------
 
 
@@ -305,11 +400,17 @@ class SeedsWatcher(threading.Thread):
 
 
 def create_app(index_path: Path | str, seeds_dir: Path | str | None = None, watch: bool = False,
-               watch_interval: float = 2.0) -> FastAPI:
+               watch_interval: float = 2.0, allowed_hosts: Iterable[str] = LOOPBACK_NAMES,
+               time_limit: float | None = DEFAULT_TIME_LIMIT) -> FastAPI:
     """The web application for the index at index_path; with watch, its seeds folder is polled for changes.
 
     seeds_dir, if given, must be the folder the index follows (Index.refresh).
+    allowed_hosts: the names in a Host header the server answers to
+    (host_names_for gives those of a listening address); time_limit: seconds per search.
     """
+    allowed_hosts = [allowed_hosts] if isinstance(allowed_hosts, str) else list(allowed_hosts)
+    if not allowed_hosts:
+        raise ValueError("allowed_hosts names no host: the server would answer no request")
     index = Index(index_path)
     index.check_seeds(seeds_dir)
     watcher = SeedsWatcher(index, Path(seeds_dir) if seeds_dir else None, watch_interval) if watch else None
@@ -327,6 +428,7 @@ def create_app(index_path: Path | str, seeds_dir: Path | str | None = None, watc
                   description="Arabic full-text search: the page at / and a JSON API under /api/.")
     app.state.index = index
     app.state.watcher = watcher
+    app.add_middleware(HostCheck, names=allowed_hosts)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
     templates = Jinja2Templates(env=jinja2.Environment(
         loader=jinja2.FileSystemLoader(PACKAGE_DIR / "templates"), autoescape=True,
@@ -362,20 +464,24 @@ def create_app(index_path: Path | str, seeds_dir: Path | str | None = None, watc
     # ----- pages
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def search_page(request: Request, q: QueryText = "", limit: Limit = DEFAULT_LIMIT, page: PageNumber = 1,
-                    since: DateText = "", until: DateText = "", source: SourceText = "",
-                    sort: Sort = "relevance"):
+    async def search_page(request: Request, q: QueryText = "", limit: Limit = DEFAULT_LIMIT, page: PageNumber = 1,
+                          since: DateText = "", until: DateText = "", source: SourceText = "",
+                          sort: Sort = "relevance"):
         form = SearchForm(q, limit, page, since, until, source, sort)
-        context = {"form": form, "results": None, "error": None, "documents": None}
-        if not q.strip():
-            context["documents"] = index.open_whoosh().doc_count()
+
+        def page_of(cancel: threading.Event) -> HTMLResponse:
+            context = {"form": form, "results": None, "error": None, "documents": None}
+            if not q.strip():
+                context["documents"] = index.open_whoosh().doc_count()
+                return render(request, "search.html", context)
+            try:
+                context["results"] = results_view(search_index(index, form, time_limit, cancel), form)
+            except QueryError as error:
+                context["error"] = str(error)
+                return render(request, "search.html", context, 400)
             return render(request, "search.html", context)
-        try:
-            context["results"] = results_view(search_index(index, form), form)
-        except QueryError as error:
-            context["error"] = str(error)
-            return render(request, "search.html", context, 400)
-        return render(request, "search.html", context)
+
+        return await while_connected(request, page_of)
 
     @app.get("/doc/{article_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def article_page(request: Request, article_id: str, q: QueryText = ""):
@@ -405,11 +511,16 @@ def create_app(index_path: Path | str, seeds_dir: Path | str | None = None, watc
     # ----- the JSON API
 
     @app.get("/api/search", summary="Search: the JSON of `cli.py search --json`")
-    def api_search(q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_LENGTH)],
-                   limit: Limit = DEFAULT_LIMIT, page: PageNumber = 1, since: DateText = "", until: DateText = "",
-                   source: SourceText = "", sort: Sort = "relevance", explain: bool = False):
+    async def api_search(request: Request, q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_LENGTH)],
+                         limit: Limit = DEFAULT_LIMIT, page: PageNumber = 1, since: DateText = "",
+                         until: DateText = "", source: SourceText = "", sort: Sort = "relevance",
+                         explain: bool = False):
         form = SearchForm(q, limit, page, since, until, source, sort)
-        return JSONResponse(search_index(index, form).to_dict(explain))
+
+        def answer(cancel: threading.Event) -> JSONResponse:
+            return JSONResponse(search_index(index, form, time_limit, cancel).to_dict(explain))
+
+        return await while_connected(request, answer)
 
     @app.get("/api/doc/{article_id:path}", summary="One whole article, highlighted for an optional query")
     def api_doc(article_id: str, q: QueryText = ""):

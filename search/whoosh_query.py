@@ -38,6 +38,8 @@ from whoosh import query as wq
 from whoosh.query.spans import SpanNear2
 
 from .analyze import stem_or_none
+from .deadline import Deadline
+from .postings import IndexArrays
 from .query import And, DateRange, Fuzzy, Node, Not, Or, ParsedQuery, Phrase, Prefix, Soft, SourceFilter, Word
 from .scoring import Coordinated
 from .stopwords import is_answer_type, is_interrogative
@@ -50,7 +52,11 @@ WEIGHTS = {
     "title_stem": 0.5,
     "title": 0.25,
 }
-MAX_EXPANSIONS = 256  # terms one prefix or fuzzy word may expand to: bounds query time
+MAX_EXPANSIONS = 256  # terms one prefix or fuzzy word may expand to in each field: bounds query time
+# Terms all the prefix and fuzzy words of one query may expand to, shared
+# equally among them: four words in every field still get MAX_EXPANSIONS
+# each, 200 fuzzy words a few, not 200 times as many postings to decode.
+MAX_QUERY_EXPANSIONS = 4096
 
 # One-letter proclitics the stemmer leaves on (with, for, like, so), the
 # weight of the remainder as an alternative, and the shortest remainder.
@@ -89,11 +95,15 @@ def is_question(parsed: ParsedQuery) -> bool:
 
 
 class _Compiler:
-    def __init__(self, reader, question: bool = False, root: Node | None = None):
+    def __init__(self, reader, question: bool = False, root: Node | None = None,
+                 deadline: Deadline | None = None):
         self.reader = reader
         self.filters: list[wq.Query] = []
         self.question = question
         self.root = root
+        self.deadline = deadline
+        # Each prefix or fuzzy word's share of MAX_QUERY_EXPANSIONS.
+        self.word_expansions = MAX_QUERY_EXPANSIONS // max(1, _count_expanding(root))
         self._compiled: dict[int, tuple[Node, wq.Query | None]] = {}
 
     def compile(self, node: Node) -> wq.Query | None:
@@ -110,12 +120,9 @@ class _Compiler:
         if isinstance(node, Phrase):
             return self.phrase(node)
         if isinstance(node, Prefix):
-            return self.expanded(node.field, lambda field: self.reader.expand_prefix(field, node.normalized),
-                                 node.normalized)
+            return self.expanded(node.field, lambda field, _: self.reader.expand_prefix(field, node.normalized))
         if isinstance(node, Fuzzy):
-            return self.expanded(node.field, lambda field: self.reader.terms_within(field, node.normalized,
-                                                                                    node.distance, prefix=1),
-                                 node.normalized)
+            return self.expanded(node.field, lambda field, count: self.fuzzy_terms(field, node, count))
         if isinstance(node, (SourceFilter, DateRange)):
             self.filters.append(filter_query(node))
             return None
@@ -246,18 +253,45 @@ class _Compiler:
                 alternatives.append(SpanNear2(terms, slop=phrase.slop + 1, ordered=False))
         return alternatives[0] if len(alternatives) == 1 else wq.Or(alternatives)
 
-    def expanded(self, field_only: str | None, expand, shown: str) -> wq.Query:
-        """A prefix or fuzzy word as an OR of at most MAX_EXPANSIONS real index terms per field."""
+    def expanded(self, field_only: str | None, expand) -> wq.Query:
+        """A prefix or fuzzy word as an OR of real index terms: in each field at most MAX_EXPANSIONS,
+        and at most the word's share of MAX_QUERY_EXPANSIONS in all.
+
+        expand(field, count) gives the field's terms in term order (count: how many are wanted).
+        """
+        fields = [name for name in WEIGHTS if not field_only or name.startswith(field_only)]
+        per_field = max(1, min(MAX_EXPANSIONS, self.word_expansions // len(fields)))
         terms = []
-        for field_name, weight in WEIGHTS.items():
-            if field_only and not field_name.startswith(field_only):
-                continue
-            for count, term in enumerate(expand(field_name)):
-                if count >= MAX_EXPANSIONS:
+        for field_name in fields:
+            if self.deadline is not None:
+                self.deadline.check()
+            for count, term in enumerate(expand(field_name, per_field)):
+                if count >= per_field:
                     break
                 text = term.decode("utf-8") if isinstance(term, bytes) else term
-                terms.append(wq.Term(field_name, text, boost=weight))
+                terms.append(wq.Term(field_name, text, boost=WEIGHTS[field_name]))
         return wq.Or(terms) if terms else wq.NullQuery
+
+    def fuzzy_terms(self, field_name: str, node: Fuzzy, count: int):
+        """The first count terms of field_name within node's edits (sharing its first letter), in term order."""
+        if isinstance(self.reader, IndexArrays):  # stops at count, and at the deadline
+            return self.reader.terms_within(field_name, node.normalized, node.distance, prefix=1, limit=count,
+                                            deadline=self.deadline)
+        return self.reader.terms_within(field_name, node.normalized, node.distance, prefix=1)  # a Whoosh reader
+
+
+def _count_expanding(root: Node | None) -> int:
+    """How many prefix and fuzzy words the tree holds (each compiles once, however often it is asked)."""
+    count, stack = 0, [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (Prefix, Fuzzy)):
+            count += 1
+        elif isinstance(node, (And, Or, Soft)):
+            stack.extend(node.children)
+        elif isinstance(node, Not):
+            stack.append(node.child)
+    return count
 
 
 def _plain_stemmed(node: Node) -> bool:
@@ -265,14 +299,16 @@ def _plain_stemmed(node: Node) -> bool:
     return isinstance(node, Word) and not node.exact and node.stem is not None and node.field is None
 
 
-def to_whoosh(parsed: ParsedQuery, reader) -> WhooshPlan:
+def to_whoosh(parsed: ParsedQuery, reader, deadline: Deadline | None = None) -> WhooshPlan:
     """Compile a parsed query against an open index reader (prefix and fuzzy words need its terms).
 
     reader needs doc_frequency, expand_prefix and terms_within: a Whoosh
-    reader, or postings.IndexArrays, which memoises them.
+    reader, or postings.IndexArrays, which memoises them. Expanding prefix
+    and fuzzy words raises SearchStopped once the deadline is reached (its
+    half-expanded words would match fewer documents, or exclude fewer).
     """
     question = is_question(parsed)
-    compiler = _Compiler(reader, question, parsed.root)
+    compiler = _Compiler(reader, question, parsed.root, deadline)
     query = compiler.compile(parsed.root)
     all_words = None
     if isinstance(parsed.root, Soft) and not question:

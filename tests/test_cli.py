@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
+from test_reliability import run_cli
 
 import cli
-from search import Index
+from search.sources import CONTROL_CHARS
 
 ARTICLES = [
     {"id": "school", "title": "افتتاح مدرسة جديدة", "source": "okaz", "date": "2015-07-21 09:00:00",
@@ -169,6 +171,93 @@ def test_normalize_and_analyze():
     assert tokens[0] == {"position": 0, "start": 0, "end": 10, "original": "وبالمدرسةِ",
                          "normalized": "وبالمدرسه", "stem": "مدرس"}
     assert tokens[1]["stem"] == "جديد"
+
+
+def test_the_last_year_of_the_calendar_is_a_date_on_the_command_line(folders):
+    options = built(folders)
+    assert json.loads(run("search", "المدرسة", *options, "--until", "9999", "--json").output)["total"] == 1
+    assert json.loads(run("search", "المدرسة", *options, "--since", "9999", "--json").output)["total"] == 0
+    result = run("search", "المدرسة", *options, "--since", "10000")
+    assert result.exit_code == 2 and result.output == "error: bad date '10000' (use YYYY, YYYY-MM or YYYY-MM-DD)\n"
+
+
+# ----- terminal escapes in articles ----------------------------------------------------
+
+# Escape sequences, C0 and C1 controls and a bidi override in a real headline and text.
+EVIL_TITLE = "افتتاح \x1b[31mمدرسة\x1b[0m جديدة\u202e في\nالرياض"
+EVIL_BODY = ("\x1b]0;pwned\x07افتتح وزير التعليم\x00 المدرسة\x9b2J الجديدة،\r\x1b[1A واحتفل الطلاب "
+             "بالمدرسةِ مع المعلمين.\x1bc")
+EVIL = {"id": "evil\x1b[2J", "title": EVIL_TITLE, "source": "okaz\x07", "date": "2015-07-21 09:00:00",
+        "text": EVIL_BODY}
+TERMINAL_CONTROLS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # all but \n
+
+
+def as_stored(text: str) -> str:
+    """What reading a seed keeps of text (sources.py drops C0 controls but tab, newline, CR; C1 and bidi stay)."""
+    return CONTROL_CHARS.sub("", text)
+
+
+@pytest.fixture
+def evil_options(tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "news.jsonl").write_text(json.dumps(EVIL, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert run("index", "--seeds", seeds, "--index", tmp_path / "index").exit_code == 0
+    return ["--index", tmp_path / "index", "--seeds", seeds]
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("\x1b[31mمدرسة\x1b[0m", "مدرسة"),  # colours
+    ("مدرسة\x1b]8;;http://evil.example\x1b\\رابط\x1b]8;;\x1b\\", "مدرسةرابط"),  # a hyperlink
+    ("عنوان\x1b]0;pwned\x07", "عنوان"),  # the window title
+    ("\x1bcمدرسة", "مدرسة"),  # reset the terminal
+    ("مدرسة\x00\x7f\x9b2J", "مدرسة"),  # NUL, DEL, a C1 CSI
+    ("مدرسة\nجديدة\tفي\rالرياض", "مدرسة جديدة في الرياض"),  # one line stays one line
+    ("\u202eمدرسة\u202c \u2067جديدة\u2069", "مدرسة جديدة"),  # bidi overrides and isolates
+    ("مدرسة\x1b", "مدرسة"),  # a lone escape
+    ("مَدْرَسَة\u200f", "مَدْرَسَة\u200f"),  # marks and an RLM print as they are
+    ("", ""),
+])
+def test_terminal_text_strips_what_drives_a_terminal(text, shown):
+    assert cli.terminal_text(text) == shown
+
+
+def test_terminal_spans_keep_highlights_on_their_words():
+    text = "\x1b[31mافتتح\x1b[0m المدرسة\x00 و\nبالمدرسةِ"
+    words = [(text.index("المدرسة"), text.index("المدرسة") + 7), (text.index("بالمدرسةِ"), len(text))]
+    shown = cli.highlighted(text, words, bidi=False)
+    assert shown.plain == "افتتح المدرسة و بالمدرسةِ"
+    assert [shown.plain[span.start:span.end] for span in shown.spans] == ["المدرسة", "بالمدرسةِ"]
+    kept, spans = cli.terminal_spans(text, words, keep_newlines=True)
+    assert kept == "افتتح المدرسة و\nبالمدرسةِ" and [kept[a:b] for a, b in spans] == ["المدرسة", "بالمدرسةِ"]
+
+
+def test_search_and_show_print_no_terminal_escapes_from_articles(evil_options):
+    for command in (["search", "المدرسة", *evil_options, "--bidi", "off"],
+                    ["search", "المدرسة", *evil_options, "--bidi", "on", "--explain"],
+                    ["show", as_stored(EVIL["id"]), "-q", "المدرسة", *evil_options[:2]]):
+        result = run(*command)
+        assert result.exit_code == 0, result.output
+        assert not TERMINAL_CONTROLS.search(result.output), (command, result.output)
+    output = run("search", "المدرسة", *evil_options, "--bidi", "off").output
+    assert cli.terminal_text(as_stored(EVIL_TITLE)) in output and "okaz" in output
+    assert cli.terminal_text(as_stored(EVIL["id"])) in output
+
+
+def test_json_keeps_the_article_as_stored(evil_options):
+    hit = json.loads(run("search", "المدرسة", *evil_options, "--json").output)["hits"][0]
+    assert hit["title"] == as_stored(EVIL_TITLE) and hit["id"] == as_stored(EVIL["id"])
+    assert hit["source"] == as_stored(EVIL["source"])
+    assert "التعليم المدرسة\x9b2J" in hit["snippet"]  # the C1 control kept as stored
+    assert [hit["snippet"][s:e] for s, e in hit["highlights"]] == ["المدرسة", "بالمدرسةِ"]
+    article = json.loads(run("show", as_stored(EVIL["id"]), "--json", *evil_options[:2]).output)
+    assert article["body"] == as_stored(EVIL_BODY) and "\u202e" in article["title"]
+
+
+def test_a_real_cli_process_prints_no_terminal_escapes(evil_options, tmp_path):
+    result = run_cli("search", "المدرسة", *evil_options, "--bidi", "off", cwd=tmp_path)
+    assert result.returncode == 0 and "مدرسة" in result.stdout
+    assert not TERMINAL_CONTROLS.search(result.stdout), repr(result.stdout)
 
 
 def test_every_command_has_help_with_an_arabic_example():

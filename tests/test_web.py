@@ -27,12 +27,13 @@ import cli  # noqa: E402
 from search import Index  # noqa: E402
 from search.index import SeedsMismatchError  # noqa: E402
 from search.query import MAX_QUERY_LENGTH  # noqa: E402
-from search.web import create_app, highlight_html  # noqa: E402
+from search.web import LOOPBACK_NAMES, create_app, highlight_html, host_names_for  # noqa: E402
 
 SCHOOL_URL_ID = "https://sabq.org/news/2015/07/school?ref=home#top"
 OKAZ_ID = "okaz/2015/0723#1"
 XSS_TITLE = "<script>alert(1)</script>"
 TEXT_FILE_ID = "local/تقرير المدرسة.txt"
+LOCAL = "http://127.0.0.1"  # the server answers to its own names only (TestClient's default Host is testserver)
 
 
 def _article(id_, source, date, title, body, **extra):
@@ -106,7 +107,7 @@ def built(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def client(built):
-    with TestClient(create_app(built[0])) as test_client:
+    with TestClient(create_app(built[0]), base_url=LOCAL) as test_client:
         yield test_client
 
 
@@ -266,7 +267,7 @@ def test_any_typed_query_is_answered_without_a_server_error(client, q):
 
 
 def test_missing_index_is_a_503_with_a_message(tmp_path):
-    with TestClient(create_app(tmp_path / "nothing")) as test_client:
+    with TestClient(create_app(tmp_path / "nothing"), base_url=LOCAL) as test_client:
         response = test_client.get("/api/search", params={"q": "المدرسة"})
         assert response.status_code == 503 and "no index" in response.json()["error"]
         assert test_client.get("/").status_code == 503
@@ -450,6 +451,50 @@ def test_static_files_are_served(client):
     assert "/api/suggest" in client.get("/static/suggest.js").text
 
 
+# ----- the Host header ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:8000", "127.0.0.1.evil.example", ""])
+def test_a_request_for_another_host_is_refused(client, host):
+    """DNS rebinding: a page on evil.example resolves its name to 127.0.0.1 and calls the API."""
+    response = client.get("/api/search", params={"q": "المدرسة"}, headers={"host": host})
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error.startswith(f"Host {host!r} is not a name this server answers to") and "\n" not in error
+    page = client.get("/", params={"q": "المدرسة"}, headers={"host": host})
+    assert page.status_code == 400 and page.text.count("\n") == 1 and "المدرسة" not in page.text
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.1:8000", "localhost:8000", "LOCALHOST", "[::1]:8000"])
+def test_the_local_names_are_served(client, host):
+    assert client.get("/api/search", params={"q": "المدرسة"}, headers={"host": host}).status_code == 200
+
+
+def test_listening_everywhere_answers_to_the_names_given(built, monkeypatch):
+    monkeypatch.setenv("ARABIC_SEARCH_ALLOWED_HOSTS", "search.lan, 192.168.1.20")
+    assert host_names_for("0.0.0.0") == ["127.0.0.1", "localhost", "::1", "search.lan", "192.168.1.20"]
+    assert host_names_for("192.168.1.20") == ["192.168.1.20"] and host_names_for("::1") == list(LOOPBACK_NAMES)
+    app = create_app(built[0], allowed_hosts=["search.lan"])
+    with TestClient(app, base_url="http://search.lan:8000") as lan:
+        assert lan.get("/api/stats").status_code == 200
+        assert lan.get("/api/stats", headers={"host": "localhost"}).status_code == 400
+
+
+def test_serve_checks_the_host_it_listens_on(built, monkeypatch):
+    import uvicorn
+
+    served = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.update(app=app, **options))
+    monkeypatch.setenv("ARABIC_SEARCH_ALLOWED_HOSTS", "search.lan")
+    result = CliRunner().invoke(cli.main, ["serve", "--index", str(built[0]), "--seeds", str(built[1]),
+                                           "--host", "0.0.0.0"])
+    assert result.exit_code == 0, result.output
+    assert served["host"] == "0.0.0.0"
+    with TestClient(served["app"], base_url="http://search.lan") as test_client:
+        assert test_client.get("/api/stats").status_code == 200
+        assert test_client.get("/api/stats", headers={"host": "evil.example"}).status_code == 400
+
+
 # ----- --watch ------------------------------------------------------------------
 
 
@@ -457,7 +502,7 @@ def test_watch_picks_up_a_new_file(tmp_path):
     seeds = write_seeds(tmp_path / "seeds")
     Index(tmp_path / "index").update(seeds)
     app = create_app(tmp_path / "index", seeds, watch=True, watch_interval=0.1)
-    with TestClient(app) as test_client:
+    with TestClient(app, base_url=LOCAL) as test_client:
         assert search_json(test_client, q="الزلزال")["total"] == 0
         (seeds / "new.txt").write_text("هزة أرضية\n\nشعر سكان المنطقة بالزلزال صباح اليوم.\n", encoding="utf-8")
         deadline = time.monotonic() + 15
@@ -476,7 +521,7 @@ def test_watch_follows_the_folder_the_index_was_built_from(tmp_path, monkeypatch
     write_seeds(elsewhere / "seeds")  # a ./seeds of another index where the server is started
     monkeypatch.chdir(elsewhere)
     app = create_app(tmp_path / "index", watch=True, watch_interval=0.1)
-    with TestClient(app) as test_client:
+    with TestClient(app, base_url=LOCAL) as test_client:
         (seeds / "new.txt").write_text("هزة أرضية\n\nشعر سكان المنطقة بالزلزال صباح اليوم.\n", encoding="utf-8")
         deadline = time.monotonic() + 15
         while search_json(test_client, q="الزلزال")["total"] == 0:
