@@ -13,7 +13,9 @@ Two index levels share the tokenizer:
 
 from __future__ import annotations
 
+import heapq
 import re
+from array import array
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -25,6 +27,10 @@ from .stopwords import is_stopword
 
 # A token is a run of letters and digits of the normalized text.
 TOKEN_PATTERN = re.compile(r"[^\W_]+")
+# Texts longer than this (characters) keep their positions compactly (_large_word_positions).
+LARGE_TEXT = 1_000_000
+# Distinct words of one text from which stem_positions stems them without stem_term's memo.
+LARGE_VOCABULARY = 20_000
 
 
 @dataclass(frozen=True)
@@ -64,27 +70,56 @@ def tokenize(text: str):
         yield start(match.start()), end(match.end() - 1), match.group()
 
 
-@lru_cache(maxsize=8)
-def index_words(text: str) -> tuple[str, ...]:
-    """The normalized words of text in order, position i being word i."""
-    return tuple(TOKEN_PATTERN.findall(normalize_text(text)))
-
-
-@lru_cache(maxsize=8)
-def word_positions(text: str) -> dict[str, list[int]]:
+@lru_cache(maxsize=2)
+def word_positions(text: str) -> dict[str, list[int] | array]:
     """What the exact level indexes: each normalized word of text and its positions, in order of first use.
 
-    Cached for a few texts: the same body is indexed at both levels. The
-    lists are shared: callers must not change them.
+    Cached for the last two texts: a document's body, then its title, is
+    indexed at the exact level and at once at the stem level. The position
+    lists are shared: callers must not change them. A text longer than
+    LARGE_TEXT takes _large_word_positions, whose memory stays near the
+    text's own size.
     """
+    normalized = normalize_text(text)
+    if len(normalized) > LARGE_TEXT:
+        return _large_word_positions(normalized)
     positions: dict[str, list[int]] = {}
     get = positions.get
-    for position, word in enumerate(index_words(text)):
+    for position, word in enumerate(TOKEN_PATTERN.findall(normalized)):
         at = get(word)
         if at is None:
             positions[word] = [position]
         else:
             at.append(position)
+    return positions
+
+
+def forget_positions() -> None:
+    """Drop word_positions' memo once a document's fields are filed (a long text's is large)."""
+    word_positions.cache_clear()
+
+
+def _large_word_positions(normalized: str) -> dict[str, array]:
+    """word_positions of a long normalized text: the same words and positions, held compactly.
+
+    A list of every word of a 50 MB text (5 million strings) and a Python
+    int per position would take twenty times the text: here the words are
+    found a chunk at a time, cut at a space so no word is split, and each
+    word's positions are a 4-byte array.
+    """
+    positions: dict[str, array] = {}
+    get = positions.get
+    position = start = 0
+    while start < len(normalized):
+        end = normalized.find(" ", start + LARGE_TEXT // 4) + 1 or len(normalized)
+        for word in TOKEN_PATTERN.findall(normalized, start, end):
+            at = get(word)
+            if at is None:
+                positions[word] = array("i", (position,))
+            else:
+                at.append(position)
+            position += 1
+        start = end
     return positions
 
 
@@ -94,18 +129,34 @@ def stem_positions(text: str) -> dict[str, list[int]]:
     Built from word_positions, one stem lookup per distinct word: words
     sharing a stem (المدرسة, مدرسة) pool their positions.
     """
-    positions: dict[str, list[int]] = {}
-    for word, at in word_positions(text).items():
-        stem = stem_term(word)
+    positions: dict[str, list[int] | array] = {}
+    words = word_positions(text)
+    # A long text's words are stemmed past the memo: a hundred thousand
+    # words seen once would fill it (and the process) for nothing.
+    stem_of = stem_term if len(words) < LARGE_VOCABULARY else _stem_term
+    for word, at in words.items():
+        stem = stem_of(word)
         if not stem:
             continue
         pooled = positions.get(stem)
-        positions[stem] = at if pooled is None else sorted(pooled + at)
+        if pooled is None:
+            positions[stem] = at
+        elif isinstance(at, array):
+            positions[stem] = array("i", heapq.merge(pooled, at))  # no list of a million ints
+        else:
+            positions[stem] = sorted(pooled + at)
     return positions
 
 
 # light_stem without its own memo: stem_term's memo holds each word once.
 _light_stem = getattr(light_stem, "__wrapped__", light_stem)
+
+
+def _stem_term(normalized_word: str) -> str:
+    """stem_term without the memo."""
+    if is_stopword(normalized_word):
+        return ""
+    return _light_stem(normalized_word)
 
 
 @lru_cache(maxsize=500_000)
@@ -115,9 +166,7 @@ def stem_term(normalized_word: str) -> str:
     The one memo of the analysis: each distinct word (~370k in 31k news
     articles) is stemmed once, in a cache that holds it once.
     """
-    if is_stopword(normalized_word):
-        return ""
-    return _light_stem(normalized_word)
+    return _stem_term(normalized_word)
 
 
 def stem_or_none(normalized_word: str) -> str | None:

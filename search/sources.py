@@ -111,6 +111,8 @@ MAX_INVALID_UTF8_SHARE = 0.1
 # read as cp1256 give ~74% (49 Arabic letters against 17 accented Latin ones).
 MIN_ARABIC_SHARE = 0.9
 
+NOT_BLANK = re.compile(r"\S")
+
 # Text fields of a record, in order of preference.
 TITLE_FIELD = "title"
 BODY_FIELDS = ("content", "text", "body")  # SaudiNewsNet: content; ARCD: text
@@ -416,27 +418,48 @@ def iter_articles(seeds_dir: Path, path: str, *, follow_links: bool = False) -> 
         yield Problem(path, f"cannot read: {error.strerror}")
         return
     text, damaged_at = decode(data)
-    if damaged_at is not None:
-        yield Problem(path, damaged_reason(data, damaged_at), data.count(b"\n", 0, damaged_at) + 1, WARNING)
+    damage = None if damaged_at is None else \
+        Problem(path, damaged_reason(data, damaged_at), data.count(b"\n", 0, damaged_at) + 1, WARNING)
+    del data  # the bytes go before the article is handed on: a large file is in memory once, as text
+    if damage is not None:
+        yield damage
     if text is None:
         yield Problem(path, NOT_TEXT)
-    elif not text.strip():
+    elif not text or text.isspace():
         yield Problem(path, EMPTY, severity=WARNING)
     elif suffix == ".json":
         yield from json_items(text, path)
     else:
-        yield text_article(text, path, markdown=suffix == ".md")
+        article = text_article(text, path, markdown=suffix == ".md")
+        del text  # the article's body is the only copy left while it is indexed
+        yield article
 
 
 def text_article(text: str, path: str, markdown: bool) -> Article:
-    """The one article of a .txt or .md file: first non-empty line, then the rest."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    first = next(number for number, line in enumerate(lines) if line.strip())
-    title = lines[first].strip()
+    """The one article of a .txt or .md file: first non-empty line, then the rest.
+
+    Cut where the title line ends, not split into lines: a text of any
+    length costs one more copy of itself (its body), not a list of its lines.
+    """
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    first = NOT_BLANK.search(text).start()  # the caller made sure there is one
+    title_end = text.find("\n", first) + 1 or len(text)
+    title = text[first:title_end].strip()
     if markdown:
         title = title.lstrip("#").strip()
-    body = "\n".join(lines[first + 1:]).strip()
-    return Article(id=path, title=title, body=body, path=path)
+    return Article(id=path, title=title, body=stripped_slice(text, title_end), path=path)
+
+
+def stripped_slice(text: str, start: int) -> str:
+    """text[start:].strip(), copying the text once, not twice."""
+    rest = NOT_BLANK.search(text, start)
+    if rest is None:
+        return ""
+    end = len(text)
+    while text[end - 1].isspace():
+        end -= 1
+    return text[rest.start():end]
 
 
 def json_items(text: str, path: str) -> Iterator[Article | Problem]:

@@ -48,9 +48,12 @@ from whoosh.util import random_name
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
+from .analyze import forget_positions
 from .schema import ArabicText, encode_single_position
 
 PICKLE_PROTOCOL = 2  # what W3 pickles its blocks with
+# Characters of a stored string from which store_long_fields streams it (and its chunk size).
+LONG_STORED_TEXT = 1_000_000
 # Protocol 2 pickles a bytes value (a posting's encoded positions) as a call
 # to _codecs.encode on its latin-1 text: three times the pickling time of
 # protocol 3, which writes bytes as bytes, and half again the bytes to
@@ -559,6 +562,8 @@ class BufferedSegmentWriter(SegmentWriter):
         except Exception:
             perdocwriter.cancel_doc()
             raise
+        forget_positions()  # before the stored fields are pickled: a long text's positions go first
+        store_long_fields(perdocwriter)
         perdocwriter.finish_doc()
         self._added = True
         self.docnum += 1
@@ -574,6 +579,78 @@ class BufferedSegmentWriter(SegmentWriter):
         finally:
             if lengths:
                 lengths.close()
+
+
+def store_long_fields(perdocwriter) -> None:
+    """File the stored fields of a document with a long text, pickled and compressed a chunk at a time.
+
+    W3 pickles a document's stored fields whole, then compresses them: for
+    a 50 MB body that is the text's UTF-8 bytes cached on the string, the
+    pickle and the compressed copy, all at once. Here the same pickle goes
+    through the compressor as it is made (pickle_fields_to), which W3's
+    reader reads like any other. Documents of ordinary length are left to
+    finish_doc.
+    """
+    fields = perdocwriter._storedfields
+    if not fields or not any(isinstance(value, str) and len(value) >= LONG_STORED_TEXT for value in fields.values()):
+        return
+    column = perdocwriter._get_column("_stored")._child  # a CompressedBytesColumn's writer, in a PickleColumn's
+    column.fill(perdocwriter._docnum)
+    compressed = _CompressedFile(column._dbfile, column._level)
+    pickle_fields_to(fields, compressed)
+    length = compressed.close()
+    # What VarBytesColumn.Writer.add records of a value it wrote itself.
+    column._lengths.append(length)
+    column._offsets.append(column._offset_base)
+    column._offset_base += length
+    column._count = perdocwriter._docnum + 1
+    fields.clear()  # finish_doc then files nothing more
+
+
+def pickle_fields_to(fields: dict, file) -> None:
+    """Write pickle.dumps(fields, 2) to file, encoding each long string a chunk at a time.
+
+    The pickle is assembled from the pickles of its keys and values: a
+    dict's protocol 2 pickle is EMPTY_DICT, then key, value and SETITEM
+    for each item. A long string is written as BINUNICODE, its length in
+    UTF-8 bytes, then its bytes. Memo slots (BINPUT/BINGET) of the parts
+    may repeat: each part only reads the slots it wrote itself.
+    """
+    file.write(pickle.PROTO + b"\x02" + pickle.EMPTY_DICT)
+    for item in fields.items():
+        for part in item:
+            if isinstance(part, str) and len(part) >= LONG_STORED_TEXT:
+                chunks = range(0, len(part), LONG_STORED_TEXT)
+                size = sum(len(part[start:start + LONG_STORED_TEXT].encode("utf-8", "surrogatepass")) for start in chunks)
+                file.write(pickle.BINUNICODE + struct.pack("<I", size))
+                for start in chunks:
+                    file.write(part[start:start + LONG_STORED_TEXT].encode("utf-8", "surrogatepass"))
+            else:
+                file.write(dumps(part, 2)[2:-1])  # without PROTO 2 and STOP
+        file.write(pickle.SETITEM)
+    file.write(pickle.STOP)
+
+
+class _CompressedFile:
+    """A write-only file whose bytes are deflated into another as they arrive, as CompressedBytesColumn deflates."""
+
+    def __init__(self, file, level: int):
+        self._file = file
+        self._compressor = zlib.compressobj(level)
+        self.written = 0  # compressed bytes
+
+    def write(self, data: bytes) -> int:
+        self._put(self._compressor.compress(data))
+        return len(data)
+
+    def close(self) -> int:
+        """End the compressed stream; the number of bytes it took."""
+        self._put(self._compressor.flush())
+        return self.written
+
+    def _put(self, compressed: bytes) -> None:
+        self._file.write(compressed)
+        self.written += len(compressed)
 
 
 class WriterProcessError(RuntimeError):
@@ -631,6 +708,11 @@ class ParallelWriter(MpWriter):
         super().__init__(ix, procs=procs, **kwargs)
         if max_segments:
             self.mergetype = MergeSmallest(max_segments, new_segments=procs + 1)
+        # Forked now, from a process that holds no document yet: forked later
+        # (MpWriter starts them with the first jobs) each child would begin
+        # with a copy of the parent's memory, a 50 MB article and its pickle.
+        while len(self.tasks) < self.procs:
+            self._new_task()
 
     def _new_task(self):
         task = _BufferedSubWriterTask(self.storage, self.indexname, self.jobqueue, self.resultqueue,
@@ -650,8 +732,6 @@ class ParallelWriter(MpWriter):
         with self.temp_storage().create_file(filename).raw_file() as file:
             for item in self.docbuffer:
                 pickle.dump(item, file, 2)
-        if len(self.tasks) < self.procs:
-            self._new_task()
         self._put((filename, len(self.docbuffer)))
         self.docbuffer = []
 
