@@ -337,7 +337,7 @@ def _print_summary(engine, summary) -> None:
         stderr.print(f"index up to date ({summary.unchanged} articles, {summary.seconds:.2f}s)")
     else:
         stderr.print(
-            f"{'rebuilt' if summary.full else 'updated'}: {summary.added} added, {summary.updated} updated, "
+            f"{'built' if summary.created else 'rebuilt' if summary.full else 'updated'}: {summary.added} added, {summary.updated} updated, "
             f"{summary.removed} removed, {summary.unchanged} unchanged in {summary.seconds:.2f}s"
         )
     new = summary.new_problems

@@ -185,6 +185,7 @@ class UpdateSummary:
     files_unchanged: int = 0
     files_removed: int = 0
     full: bool = False
+    created: bool = False  # the update built a new index
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)  # every problem the seeds have now
     new_problems: list[Problem] = field(default_factory=list)  # those the previous update did not report
@@ -563,6 +564,7 @@ class Index:
         summary.seeds = os.path.abspath(seeds)
         summary.switched_from = switched_from
         summary.rebuilt_because = rebuilt_because
+        summary.created = not existed
         return summary
 
     def _seeds_to_read(self, seeds_dir, settings: FolderSettings | None, existed: bool) -> Path:

@@ -280,7 +280,7 @@ def test_records_without_text_are_counted_warnings_exit_0_and_not_printed_again(
 
     assert first.returncode == 0, first.stderr
     lines = first.stderr.splitlines()
-    assert lines[0].startswith("rebuilt: 1316 added")
+    assert lines[0].startswith("built: 1316 added")
     assert lines[1:] == ["2 warnings (2 × record has no text): 'stats --problems' lists them"]
 
     again = run_cli("index", "--index", tmp_path / "index", cwd=tmp_path)
