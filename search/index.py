@@ -1058,8 +1058,7 @@ class _Run:
         read = self._read(path, items, self._add)
         read.ids[:0] = previous["ids"]
         read.shadowed[:0] = previous.get("shadowed", ())
-        read.problems[:0] = [Problem(**known) for known in previous.get("problems", ())]
-        self.problems[path] = read.problems
+        read.problems[:0] = [Problem(**known) for known in previous.get("problems", ())]  # those of its old lines
         return self._entry(seed, digest, read, cursor)
 
     def _read(self, path: str, items, keep: Callable[[Article], None]) -> _FileRead:
