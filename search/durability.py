@@ -59,7 +59,7 @@ def committed_files(gen_dir: Path) -> tuple[str, list[str]]:
     unpickling error for a damaged TOC): the caller decides what that means.
     """
     ix = whoosh_index.open_dir(str(gen_dir))
-    toc = f"_{ix.indexname}_{ix.latest_generation()}.toc"
+    toc = toc_name(ix)
     segments = {segment.segment_id() for segment in ix._segments()}
     segment_file = re.compile(rf"({re.escape(ix.indexname)}_[0-9a-z]+)\..+")
     files = []
@@ -69,6 +69,11 @@ def committed_files(gen_dir: Path) -> tuple[str, list[str]]:
             if match and match.group(1) in segments and not entry.name.endswith(".tmp"):
                 files.append(entry.name)
     return toc, sorted(files)
+
+
+def toc_name(ix) -> str:
+    """The file name of a Whoosh index's latest TOC: it names the commit (_MAIN_7.toc)."""
+    return f"_{ix.indexname}_{ix.latest_generation()}.toc"
 
 
 def file_record(path: Path) -> list[int]:
@@ -81,8 +86,8 @@ def file_record(path: Path) -> list[int]:
     return [size, head, tail]
 
 
-def sync_commit(gen_dir: Path) -> None:
-    """fsync every file of the latest commit and the folder, then record them in commit.json."""
+def sync_commit(gen_dir: Path) -> str:
+    """fsync every file of the latest commit and the folder, then record them in commit.json; the TOC's name."""
     toc, files = committed_files(gen_dir)
     records = {}
     for name in [toc, *files]:
@@ -90,6 +95,7 @@ def sync_commit(gen_dir: Path) -> None:
         records[name] = file_record(gen_dir / name)
     fsync_path(gen_dir)
     write_json_durably(gen_dir / COMMIT_FILE, {"toc": toc, "files": records})
+    return toc
 
 
 def check_generation(gen_dir: Path) -> str | None:

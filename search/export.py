@@ -48,7 +48,7 @@ from whoosh.filedb.filestore import FileStorage
 from .analyze import TOKEN_PATTERN, stem_or_none
 from .normalize import DIACRITIC_RANGES, FOLD, TATWEEL, fold_char
 from .querydsl import STEM_SUBFIELD, search_template
-from .schema import EXACT_FIELDS, STEM_FIELDS, build_schema
+from .schema import DIGEST_FIELD, EXACT_FIELDS, STEM_FIELDS, build_schema
 from .searching import SCORING
 from .stopwords import STOPWORDS
 
@@ -235,6 +235,8 @@ def field_mappings() -> dict:
         kind = schema[name]
         if name in STEM_FIELDS:
             continue  # a sub-field of its exact field
+        if name == DIGEST_FIELD:
+            continue  # the index's own bookkeeping, in no exported document
         if name in EXACT_FIELDS:
             properties[name] = {"type": "text", "analyzer": EXACT_ANALYZER,
                                 "fields": {STEM_SUBFIELD: {"type": "text", "analyzer": STEM_ANALYZER}}}

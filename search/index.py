@@ -5,8 +5,9 @@ Layout of an index folder::
     INDEX/.arabic-search-index   marker: only a folder carrying it is ever cleaned up; it records
                                  the format and the seeds folder the index follows (FolderSettings)
     INDEX/CURRENT                name of the live generation, replaced atomically
-    INDEX/gen-000001/            a Whoosh index + manifest.json (files -> size, mtime, hash, ids),
-                                 commit.json (durability.py) and problems.json (the last update's)
+    INDEX/gen-000001/            a Whoosh index + manifest.json (the commit it describes; files ->
+                                 size, mtime, hash, ids), commit.json (durability.py) and
+                                 problems.json (the last update's)
     INDEX/update.lock            held (flock) by the one process updating
 
 An index follows one seeds folder, recorded as an absolute path when it
@@ -46,9 +47,25 @@ An update first checks the live generation (durability.check_generation,
 the manifest's shape, the format) and rebuilds it from the seeds when
 it is damaged or older than this code.
 
+JSON Lines dumps are updated record by record, not file by file: each
+document of a .jsonl record carries a digest of its fields (schema.py),
+so a changed dump is read through and only the records whose digest is
+not indexed from it are written, and only its documents no record
+matches any more are deleted (_Run.index_records). A dump that only
+gained lines is not even read through: its manifest entry records where
+the last read ended (sources.JsonlCursor), and the new lines are read
+from there (_Run.index_appended), so appending a line costs that line.
+That shortcut trusts the manifest, so it is taken only when the manifest
+describes the live commit (it names the commit's TOC) and no other file
+took or freed one of the dump's ids in the same update; otherwise the
+record-by-record read, which trusts only the documents in the index,
+does the work.
+
 Memory: a .jsonl file is read a record at a time and each article handed
 to the Whoosh writer at once, so a large dump costs one record plus the
-writer's buffer (limitmb below), whatever the file size.
+writer's buffer (limitmb below), whatever the file size; comparing a
+changed dump with the index adds a digest and a document number per
+record indexed from it.
 """
 
 from __future__ import annotations
@@ -57,6 +74,7 @@ import ctypes
 import datetime as dt
 import errno
 import fcntl
+import hashlib
 import heapq
 import json
 import os
@@ -75,19 +93,24 @@ from typing import Callable
 from whoosh import index as whoosh_index
 from whoosh.index import EmptyIndexError
 
-from .durability import check_generation, committed_files, sync_commit, write_durably, write_json_durably
+from .durability import (check_generation, committed_files, sync_commit, toc_name, write_durably,
+                         write_json_durably)
 from .postings import DamagedPostingsError
 from .reader_cache import ReaderCache
 from .results import ArticleView, SearchResults
-from .schema import build_schema
+from .schema import DIGEST_BYTES, DIGEST_FIELD, build_schema
 from .searching import DEFAULT_TIME_LIMIT, SearchOptions, article_view, run_search
-from .sources import WARNING, Article, Problem, SeedFile, SeedsError, file_hash, iter_articles, scan
+from .sources import (WARNING, Article, JsonlCursor, Problem, SeedFile, SeedsError, file_hash, iter_articles,
+                      open_appended, scan)
 from .writer import BYTES_PROTOCOL, WriterProcessError, abandon, open_writer
 
 MARKER = ".arabic-search-index"
 # 1: the first layout. 2: the marker records the seeds folder; each generation
-# has commit.json (file sizes and checksums) and problems.json.
-FORMAT_VERSION = 2
+# has commit.json (file sizes and checksums) and problems.json. 3: documents of
+# .jsonl records carry a digest column; the manifest names the commit it
+# describes and, for a .jsonl file, where its last read ended.
+FORMAT_VERSION = 3
+MANIFEST_FILE = "manifest.json"
 PROBLEMS_FILE = "problems.json"
 DEFAULT_INDEX_DIR = ".index"
 INDEX_ENV = "ARABIC_SEARCH_INDEX"
@@ -322,17 +345,23 @@ class Index:
                                f"reads {FORMAT_VERSION}); rebuild it: index --seeds DIR --index {self.path}")
 
     def manifest(self) -> dict:
-        """The live generation's manifest: relative path -> {size, mtime_ns, sha256, ids}."""
+        """The live generation's manifest: relative path -> {size, mtime_ns, sha256, ids, ...}."""
+        return self._recorded()[0]
+
+    def _recorded(self) -> tuple[dict, str | None]:
+        """The live manifest's files, and the commit it describes (its TOC's name; None if it names none)."""
         if not self.exists():
-            return {}
-        path = self.generation_dir() / "manifest.json"
+            return {}, None
+        path = self.generation_dir() / MANIFEST_FILE
         try:
-            manifest = _read_json(path, default={})
+            data = _read_json(path, default={"commit": None, "files": {}})
         except ValueError as error:
             raise IndexDamagedError(f"{path}: unreadable ({error}); repair it: index") from None
-        if not is_manifest(manifest):
+        if not is_manifest(data):
             raise IndexDamagedError(f"{path}: not a manifest of this index; repair it: index")
-        return manifest
+        if _is_files(data):
+            return data, None  # format 2, read for a rebuild's counts or an export: it names no commit
+        return data["files"], data["commit"]
 
     def problems(self) -> list[Problem]:
         """The problems the last update found in the seeds (what ``stats --problems`` lists)."""
@@ -490,7 +519,7 @@ class Index:
             first_date=min(dates).isoformat(sep=" ") if dates else None,
             last_date=max(dates).isoformat(sep=" ") if dates else None,
             size_bytes=size,
-            last_update=dt.datetime.fromtimestamp((gen_dir / "manifest.json").stat().st_mtime).isoformat(
+            last_update=dt.datetime.fromtimestamp((gen_dir / MANIFEST_FILE).stat().st_mtime).isoformat(
                 sep=" ", timespec="seconds"),
             segments=segments,
             seeds=settings.seeds,
@@ -715,8 +744,7 @@ class Index:
                 if progress:
                     progress(done, len(files))
             writer.commit(optimize=False)
-            sync_commit(gen_dir)
-            write_json_durably(gen_dir / "manifest.json", manifest)
+            _write_manifest(gen_dir, manifest, sync_commit(gen_dir))
         except BaseException as error:
             abandon(writer)
             shutil.rmtree(gen_dir, ignore_errors=True)
@@ -734,9 +762,17 @@ class Index:
         Files are read in path order; reading one can send a later file to
         be read again (it lost an id to this one, or may now get one this
         one dropped), so the files to read are a heap, not a list.
+
+        When the manifest does not describe the live commit (an update was
+        killed between the two), the index may hold more than the manifest
+        says: every file whose size or time changed is then read again,
+        even if its hash did not (it may have been put back as it was), and
+        no .jsonl file is read on from where the manifest says its last read ended.
         """
         gen_dir = self.generation_dir()
-        old_manifest = self.manifest()
+        old_manifest, commit = self._recorded()
+        ix = self._open_live()
+        recorded = commit == toc_name(ix)
         manifest = dict(old_manifest)
         summary = UpdateSummary()
         seeds_by_path = {seed.path: seed for seed in files}
@@ -754,7 +790,7 @@ class Index:
                 except OSError as error:  # keep what was indexed; try again next time
                     stored_problems[seed.path] = [Problem(seed.path, f"cannot read: {error.strerror}")]
                     continue
-                if digest != entry["sha256"]:
+                if digest != entry["sha256"] or not recorded:
                     digests[seed.path] = digest
                     to_read.append(seed.path)
                     continue
@@ -763,7 +799,7 @@ class Index:
         deleted = [path for path in old_manifest if path not in seeds_by_path]
         if not to_read and not deleted:
             if manifest != old_manifest:
-                write_json_durably(gen_dir / "manifest.json", manifest)
+                _write_manifest(gen_dir, manifest, commit)
             summary.files_unchanged = len(manifest)
             summary.unchanged = sum(len(entry["ids"]) for entry in manifest.values())
             summary.problems = [problem for path in sorted(stored_problems) for problem in stored_problems[path]]
@@ -775,7 +811,6 @@ class Index:
             for article_id in entry.get("shadowed", ()):
                 shadowing.setdefault(article_id, set()).add(path)
         previous_ids = set(owners)
-        ix = self._open_live()
         reading = sum(seeds_by_path[path].size for path in to_read)
         try:
             writer = open_writer(ix, procs=2 if reading >= PARALLEL_UPDATE_BYTES else 1, **UPDATE_WRITER)
@@ -784,6 +819,11 @@ class Index:
         run = _Run(seeds, writer, owners, follow_links=follow_links)
         heapq.heapify(to_read)
         read: set[str] = set()
+        disturbed: set[str] = set()  # files read because another file took or freed one of their ids
+
+        def read_again(path: str) -> None:
+            heapq.heappush(to_read, path)
+            disturbed.add(path)
 
         def release(article_ids) -> None:
             """Ids nobody holds any more go to the first later file that has them."""
@@ -791,7 +831,7 @@ class Index:
                 if article_id not in owners:
                     for path in shadowing.get(article_id, ()):
                         if path in seeds_by_path and path not in read:
-                            heapq.heappush(to_read, path)
+                            read_again(path)
 
         try:
             for path in deleted:
@@ -806,30 +846,33 @@ class Index:
                 if path in read:
                     continue
                 read.add(path)
-                before = old_manifest.get(path, {}).get("ids", ())
-                entry = run.index_file(seeds_by_path[path], digests.get(path), before)
+                previous = old_manifest.get(path)
+                # Read on from the last read only if nothing but this file's own bytes changed for it.
+                appended = recorded and path in digests and path not in disturbed
+                entry = run.index_file(seeds_by_path[path], digests.get(path), previous, appended)
                 stored_problems.pop(path, None)
                 if entry is not None:
                     manifest[path] = entry
                     summary.files_changed += 1
-                release(before)
+                release(previous["ids"] if previous else ())
                 for evicted in run.take_evicted():
                     if evicted not in read:
-                        heapq.heappush(to_read, evicted)
+                        read_again(evicted)
                 if progress:
                     progress(len(read), len(read) + len(set(to_read) - read))
+            run.close()
             writer.commit()
         except BaseException as error:
+            run.close()
             abandon(writer)
             _remove_uncommitted(gen_dir)
             if _is_write_failure(error):
                 raise _update_error(self.path, error) from None
             raise
         try:
-            sync_commit(gen_dir)
-            write_json_durably(gen_dir / "manifest.json", manifest)
+            _write_manifest(gen_dir, manifest, sync_commit(gen_dir))
         except OSError as error:
-            # Committed but not recorded: the next update reads these files again (see _Run.index_file).
+            # Committed but not recorded: the next update reads these files again (see the docstring).
             raise _update_error(self.path, error, committed=True) from None
         summary.files_unchanged = len(manifest) - summary.files_changed
         run.summarize(summary, previous_ids, stored_problems)
@@ -882,6 +925,35 @@ def document_fields(article: Article) -> dict:
     return fields
 
 
+def record_digest(fields: dict) -> bytes:
+    """A hash of a document's fields (document_fields): two documents with one digest are the same document.
+
+    Each value is hashed with its name and length, so no two different
+    sets of fields run together into the same bytes.
+    """
+    hasher = hashlib.blake2b(digest_size=DIGEST_BYTES)
+    for name in sorted(fields):
+        value = str(fields[name]).encode("utf-8")
+        hasher.update(f"{name}:{len(value)}:".encode("utf-8"))
+        hasher.update(value)
+    return hasher.digest()
+
+
+def is_jsonl(path: str) -> bool:
+    """A JSON Lines dump: updated record by record (see the module docstring)."""
+    return path.lower().endswith(".jsonl")
+
+
+@dataclass
+class _FileRead:
+    """What reading one file gave: the ids it holds, the ids earlier files hold, its problems."""
+
+    ids: list[str] = field(default_factory=list)
+    shadowed: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    read_any: bool = False  # an article was read, whoever holds its id
+
+
 class _Run:
     """One update's Whoosh writer and its bookkeeping: who holds which id, what was written.
 
@@ -900,15 +972,21 @@ class _Run:
         self.written: set[str] = set()  # ids added by this run
         self.problems: dict[str, list[Problem]] = {}  # path -> problems of the files read
         self.evicted: set[str] = set()  # later files that lost an id to the file just read
+        self._committed = None  # a reader of the documents committed before this run, opened when needed
 
-    def index_file(self, seed: SeedFile, digest: str | None = None, before=()) -> dict | None:
-        """Write one file's articles; its manifest entry, or None to keep the old one.
+    def index_file(self, seed: SeedFile, digest: str | None = None, previous: dict | None = None,
+                   appended: bool = False) -> dict | None:
+        """Write one file's articles; its manifest entry, or None to keep the old one (``previous``).
 
         The hash is taken before reading: if the file changes meanwhile, the
         manifest holds an older hash than what was indexed, and the next
         update reads the file again (the other order would miss the change).
         A file that cannot be read, or has nothing left to read, keeps what
-        was indexed from it (``before``) and is reported until fixed.
+        was indexed from it and is reported until fixed. In a live
+        generation a .jsonl file is compared with the index record by
+        record; ``appended`` says that, as far as the caller knows, only
+        the file's own bytes changed, so if it only gained lines those
+        lines alone are read.
         """
         path = seed.path
         if digest is None:
@@ -917,38 +995,24 @@ class _Run:
             except OSError as error:
                 self.problems[path] = [Problem(path, f"cannot read: {error.strerror}")]
                 return None
-        for article_id in before:
-            if self.owners.get(article_id) == path:
-                del self.owners[article_id]
-        ids: list[str] = []
-        shadowed: list[str] = []
-        problems: list[Problem] = []
-        read_any = False
-        for item in iter_articles(self.seeds, path, follow_links=self.follow_links):
-            if isinstance(item, Problem):
-                problems.append(item)
-                continue
-            read_any = True
-            owner = self.owners.get(item.id)
-            if owner == path:
-                problems.append(Problem(path, f"duplicate id {item.id!r} within the file; kept the first",
-                                        severity=WARNING))
-                continue
-            if owner is not None and owner < path:
-                problems.append(Problem(path, f"duplicate id {item.id!r} (already indexed from {owner}); skipped",
-                                        severity=WARNING))
-                shadowed.append(item.id)
-                continue
-            if owner is not None:
-                self.evicted.add(owner)  # a later file: it is read again and reports its copy
-            self.owners[item.id] = path
-            self.writer.add_document(**document_fields(item))
-            self.written.add(item.id)
-            ids.append(item.id)
-        self.problems[path] = problems
-        if not read_any and problems and before:
-            for article_id in before:
-                self.owners.setdefault(article_id, path)
+        before = previous["ids"] if previous else ()
+        if not (self.replacing and is_jsonl(path)):
+            return self.index_whole(seed, digest, before)
+        earlier = previous.get("read") if previous and appended else None
+        opened = open_appended(self.seeds, path, earlier, follow_links=self.follow_links) \
+            if isinstance(earlier, dict) else None
+        if opened is not None:
+            return self.index_appended(seed, digest, previous, *opened)
+        return self.index_records(seed, digest, before)
+
+    def index_whole(self, seed: SeedFile, digest: str, before) -> dict | None:
+        """Read the whole file and write all its articles; in a live generation, its old documents go."""
+        path = seed.path
+        cursor = JsonlCursor() if is_jsonl(path) else None
+        self._let_go(path, before)
+        read = self._read(path, iter_articles(self.seeds, path, follow_links=self.follow_links, cursor=cursor),
+                          self._add)
+        if self._keeps_old(read, path, before):
             return None
         if self.replacing:
             # The old version goes: deletions reach only the segments committed
@@ -956,14 +1020,147 @@ class _Run:
             # a file the manifest does not know: an update killed between its
             # commit and its manifest left its documents behind.
             self.writer.delete_by_term("path", path)
-        return {
+        return self._entry(seed, digest, read, cursor)
+
+    def index_records(self, seed: SeedFile, digest: str, before) -> dict | None:
+        """Read a whole .jsonl file; write only the records not indexed as they are, delete only what no record matches.
+
+        What is indexed from the file is taken from the committed documents
+        themselves (their path and digest), not from the manifest, so
+        documents an update left behind when it was killed between its
+        commit and its manifest are matched or deleted like any other.
+        """
+        path = seed.path
+        cursor = JsonlCursor()
+        live, surplus = self._live_documents(path)
+
+        def keep(article: Article) -> None:
+            fields = self._fields(article)
+            if live.pop(fields[DIGEST_FIELD], None) is None:
+                self._write(fields)
+
+        self._let_go(path, before)
+        read = self._read(path, iter_articles(self.seeds, path, follow_links=self.follow_links, cursor=cursor), keep)
+        if self._keeps_old(read, path, before):
+            return None
+        for docnum in [*live.values(), *surplus]:
+            self.writer.delete_document(docnum)
+        return self._entry(seed, digest, read, cursor)
+
+    def index_appended(self, seed: SeedFile, digest: str, previous: dict, items, cursor: JsonlCursor) -> dict:
+        """Write the records of the lines a .jsonl file gained; what was indexed from its other lines stays.
+
+        Sound only while the manifest describes the live commit and no
+        other file changed who holds one of this file's ids: the caller
+        checks both (Index._update_generation). Its ids stay held by it,
+        so a new line repeating one is a duplicate within the file, as a
+        whole read would find it.
+        """
+        path = seed.path
+        read = self._read(path, items, self._add)
+        read.ids[:0] = previous["ids"]
+        read.shadowed[:0] = previous.get("shadowed", ())
+        read.problems[:0] = [Problem(**known) for known in previous.get("problems", ())]  # those of its old lines
+        return self._entry(seed, digest, read, cursor)
+
+    def _read(self, path: str, items, keep: Callable[[Article], None]) -> _FileRead:
+        """Go through a file's items: keep each article whose id the file holds, report the rest."""
+        read = _FileRead()
+        for item in items:
+            if isinstance(item, Problem):
+                read.problems.append(item)
+                continue
+            read.read_any = True
+            if self._claim(item, path, read):
+                keep(item)
+                read.ids.append(item.id)
+        self.problems[path] = read.problems
+        return read
+
+    def _claim(self, article: Article, path: str, read: _FileRead) -> bool:
+        """Whether the file at path holds the article's id: the first file in path order does."""
+        owner = self.owners.get(article.id)
+        if owner == path:
+            read.problems.append(Problem(path, f"duplicate id {article.id!r} within the file; kept the first",
+                                         severity=WARNING))
+            return False
+        if owner is not None and owner < path:
+            read.problems.append(Problem(path, f"duplicate id {article.id!r} (already indexed from {owner}); "
+                                               "skipped", severity=WARNING))
+            read.shadowed.append(article.id)
+            return False
+        if owner is not None:
+            self.evicted.add(owner)  # a later file: it is read again and reports its copy
+        self.owners[article.id] = path
+        return True
+
+    def _let_go(self, path: str, before) -> None:
+        """Before a file is read again: the ids it held are free, for it or for an earlier file to take."""
+        for article_id in before:
+            if self.owners.get(article_id) == path:
+                del self.owners[article_id]
+
+    def _keeps_old(self, read: _FileRead, path: str, before) -> bool:
+        """A file that could not be read, or gave nothing but problems, keeps the ids it held (and their documents)."""
+        if read.read_any or not read.problems or not before:
+            return False
+        for article_id in before:
+            self.owners.setdefault(article_id, path)
+        return True
+
+    def _fields(self, article: Article) -> dict:
+        """The document of an article; one from a .jsonl record with its digest."""
+        fields = document_fields(article)
+        if is_jsonl(article.path):
+            fields[DIGEST_FIELD] = record_digest(fields)
+        return fields
+
+    def _add(self, article: Article) -> None:
+        self._write(self._fields(article))
+
+    def _write(self, fields: dict) -> None:
+        self.writer.add_document(**fields)
+        self.written.add(fields["id"])
+
+    def _live_documents(self, path: str) -> tuple[dict[bytes, int], list[int]]:
+        """The committed documents of a file: digest -> document number, and any further one of the same digest."""
+        if self._committed is None:
+            self._committed = self.writer.reader()  # numbered as writer.delete_document numbers them
+        live: dict[bytes, int] = {}
+        surplus: list[int] = []
+        for segment, offset in self._committed.leaf_readers():
+            if ("path", path) not in segment:
+                continue
+            digests = segment.column_reader(DIGEST_FIELD, translate=False)
+            for docnum in segment.postings("path", path).all_ids():  # deleted documents left out
+                if digests[docnum] in live:
+                    surplus.append(offset + docnum)
+                else:
+                    live[digests[docnum]] = offset + docnum
+        return live, surplus
+
+    def _entry(self, seed: SeedFile, digest: str, read: _FileRead, cursor: JsonlCursor | None) -> dict:
+        """The manifest entry of a file just read."""
+        entry = {
             "size": seed.size,
             "mtime_ns": seed.mtime_ns,
             "sha256": digest,
-            "ids": ids,
-            "shadowed": shadowed,
-            "problems": [asdict(problem) for problem in problems],
+            "ids": read.ids,
+            "shadowed": read.shadowed,
+            "problems": [asdict(problem) for problem in read.problems],
         }
+        if cursor is not None:
+            entry["read"] = cursor.to_json()  # where an update reads on from if the file only gains lines
+        return entry
+
+    def close(self) -> None:
+        """Close the reader of committed documents, before the commit replaces what it reads."""
+        if self._committed is not None:
+            committed, self._committed = self._committed, None
+            try:
+                committed.close()
+            except Exception:
+                pass  # only ever read: nothing of the update depends on closing it
 
     def take_evicted(self) -> set[str]:
         """Files that lost an id since the last call (each must be read again)."""
@@ -1062,7 +1259,19 @@ def _remove_uncommitted(gen_dir: Path) -> None:
 
 
 def is_manifest(data) -> bool:
-    """Whether data has the shape of a manifest: relative path -> {size, mtime_ns, sha256, ids}."""
+    """Whether data has the shape of a manifest: {"commit": TOC name, "files": files} (or, format 2, the files).
+
+    Files map a relative path to {size, mtime_ns, sha256, ids}. No seed
+    is named "commit" or "files" (a seed has an extension), so the two
+    shapes cannot be mistaken for each other.
+    """
+    if isinstance(data, dict) and set(data) == {"commit", "files"}:
+        return (data["commit"] is None or isinstance(data["commit"], str)) and _is_files(data["files"])
+    return _is_files(data)
+
+
+def _is_files(data) -> bool:
+    """Whether data maps relative paths to {size, mtime_ns, sha256, ids}: a manifest's files."""
     if not isinstance(data, dict):
         return False
     for path, entry in data.items():
@@ -1072,6 +1281,11 @@ def is_manifest(data) -> bool:
                 and isinstance(entry.get("sha256"), str) and isinstance(entry.get("ids"), list)):
             return False
     return True
+
+
+def _write_manifest(gen_dir: Path, files: dict, commit: str | None) -> None:
+    """Record what the index holds from each file, and which commit that describes (see _Run.index_appended)."""
+    write_json_durably(gen_dir / MANIFEST_FILE, {"commit": commit, "files": files})
 
 
 def _read_problems(gen_dir: Path) -> list[Problem]:

@@ -4,13 +4,19 @@ Title and body are indexed twice: ``title``/``body`` hold normalized words
 (exact level, stopwords kept, so phrases and =word work) and
 ``title_stem``/``body_stem`` hold light stems (recall level). The body is
 stored as written, so snippets and highlights come from the original text.
+
+A document read from a .jsonl record also carries ``digest``, a column
+(neither indexed nor stored) holding a hash of its fields: an update of a
+changed dump tells from it which records are indexed as they are, and
+leaves those alone (index.py).
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
+from whoosh.columns import FixedBytesColumn
+from whoosh.fields import COLUMN, DATETIME, ID, STORED, TEXT, Schema
 from whoosh.formats import Positions
 
 from .analyze import exact_analyzer, stem_analyzer, stem_positions, word_positions
@@ -19,6 +25,8 @@ from .analyze import exact_analyzer, stem_analyzer, stem_positions, word_positio
 EXACT_FIELDS = ("title", "body")
 STEM_FIELDS = ("title_stem", "body_stem")
 STEM_OF = {"title": "title_stem", "body": "body_stem"}
+DIGEST_FIELD = "digest"  # bookkeeping of updates, not part of an article: never searched, shown or exported
+DIGEST_BYTES = 16
 
 
 class ArabicText(TEXT):
@@ -86,4 +94,5 @@ def build_schema() -> Schema:
         date=DATETIME(stored=True, sortable=True),
         source=ID(stored=True, sortable=True),
         author=STORED,
+        digest=COLUMN(FixedBytesColumn(DIGEST_BYTES)),  # all zeros for a document of any other file
     )

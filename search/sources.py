@@ -12,7 +12,9 @@ Formats (by extension, case-insensitive):
 - .txt, .md: one article; the first non-empty line is the title (for .md
   without its leading #), the rest is the body; the id is the path.
 - .json: one record or an array of records; .jsonl: one record per line,
-  read line by line so a large dump stays within bounded memory.
+  read line by line so a large dump stays within bounded memory, and read
+  on from where an earlier read ended when lines were only appended
+  (JsonlCursor, open_appended).
 
 Encodings, tried in this order: a BOM (UTF-8, UTF-16 LE/BE), strict UTF-8,
 then Windows-1256 only when the result looks like Arabic (see
@@ -42,9 +44,9 @@ import os
 import re
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 TEXT_SUFFIXES = (".txt", ".md")
 RECORD_SUFFIXES = (".json", ".jsonl")
@@ -119,6 +121,7 @@ BODY_FIELDS = ("content", "text", "body")  # SaudiNewsNet: content; ARCD: text
 DATE_FIELDS = ("date", "date_extracted", "published")  # SaudiNewsNet: date_extracted
 
 HASH_CHUNK = 1 << 20
+BINARY_PROBE = 8192  # first bytes of a .jsonl file searched for a NUL: one there refuses the whole file
 
 # What a seed turned out to be when opened, if not a regular file (by stat.S_IFMT).
 SPECIAL_FILES = {
@@ -171,6 +174,31 @@ class SeedFile:
     path: str
     size: int
     mtime_ns: int
+
+
+@dataclass
+class JsonlCursor:
+    """How far a read of a .jsonl file got: the bytes of the lines read, their hash, the last line, the next record.
+
+    An update keeps it with the file; when the file has only grown since,
+    open_appended reads on from it, so that appending a line to a dump of
+    a million records costs that line, not the million.
+    """
+
+    offset: int = 0  # bytes read, up to the end of the last line read
+    line: int = 0  # number of the last line read (1-based)
+    record: int = 0  # index of the next record: the n-th non-blank line, bad ones included
+    hasher: Any = field(default_factory=hashlib.sha256, repr=False, compare=False)  # sha256 of the bytes read
+
+    def read(self, raw: bytes, number: int) -> None:
+        """Count one more line, as bytes of the file."""
+        self.offset += len(raw)
+        self.line = number
+        self.hasher.update(raw)
+
+    def to_json(self) -> dict:
+        """What open_appended needs to read on from here."""
+        return {"offset": self.offset, "line": self.line, "record": self.record, "sha256": self.hasher.hexdigest()}
 
 
 class SeedsError(Exception):
@@ -392,14 +420,16 @@ def read_articles(seeds_dir: Path, path: str, *, follow_links: bool = False) -> 
     return articles, problems
 
 
-def iter_articles(seeds_dir: Path, path: str, *, follow_links: bool = False) -> Iterator[Article | Problem]:
+def iter_articles(seeds_dir: Path, path: str, *, follow_links: bool = False,
+                  cursor: JsonlCursor | None = None) -> Iterator[Article | Problem]:
     """The articles and problems of one seed file, one at a time in file order; never raises for a bad file.
 
     A .jsonl file is read a line at a time and each article handed on at
     once, so a dump of any size costs the memory of one record (index.py
-    writes each article before asking for the next). A .txt, .md or .json
-    file is one text and is read whole. follow_links: as for scan, which
-    listed the file; checked again here (see open_seed).
+    writes each article before asking for the next); a fresh cursor, if
+    given, follows that read. A .txt, .md or .json file is one text and is
+    read whole. follow_links: as for scan, which listed the file; checked
+    again here (see open_seed).
     """
     suffix = Path(path).suffix.lower()
     if suffix not in SEED_SUFFIXES:
@@ -408,7 +438,7 @@ def iter_articles(seeds_dir: Path, path: str, *, follow_links: bool = False) -> 
     try:
         with open_seed(seeds_dir, path, follow_links) as file:
             if suffix == ".jsonl":
-                yield from jsonl_items(file, path)
+                yield from jsonl_items(file, path, cursor)
                 return
             data = file.read()
     except LinkOutside:
@@ -483,26 +513,32 @@ def json_items(text: str, path: str) -> Iterator[Article | Problem]:
         yield from record_items(record, path, index, line=None)
 
 
-def jsonl_items(file: BinaryIO, path: str) -> Iterator[Article | Problem]:
+def jsonl_items(file: BinaryIO, path: str, cursor: JsonlCursor | None = None) -> Iterator[Article | Problem]:
     """Articles and problems of a .jsonl file, one line at a time; a bad line costs only itself.
 
     Record n is the n-th non-blank line (0-based), bad ones included, so
-    fixing one line does not change the path#n ids of the others.
+    fixing one line does not change the path#n ids of the others. A cursor
+    past the start (open_appended) reads on from where the file stands,
+    numbering lines and records after the cursor's; any cursor follows the read.
     """
-    if b"\x00" in file.read(8192) and not starts_with_utf16_bom(file):
-        yield Problem(path, NOT_TEXT)  # binary: refused whole, not line by line
-        return
-    file.seek(0)
-    index = 0
-    for number, line, damaged in jsonl_lines(file):
+    cursor = cursor if cursor is not None else JsonlCursor()
+    whole = cursor.offset == 0
+    if whole:
+        if b"\x00" in file.read(BINARY_PROBE) and not starts_with_utf16_bom(file):
+            yield Problem(path, NOT_TEXT)  # binary: refused whole, not line by line
+            return
+        file.seek(0)
+    for number, line, damaged in jsonl_lines(file, cursor, utf16=whole and starts_with_utf16_bom(file)):
         if damaged:
             yield Problem(path, damaged, number, WARNING)
         if line is None:
             yield Problem(path, NOT_TEXT, number)
-            index += 1
+            cursor.record += 1
             continue
         if not line.strip():
             continue
+        index = cursor.record
+        cursor.record += 1
         try:
             record = parse_json(line)
         except json.JSONDecodeError as error:
@@ -511,9 +547,70 @@ def jsonl_items(file: BinaryIO, path: str) -> Iterator[Article | Problem]:
             yield Problem(path, str(error), number)
         else:
             yield from record_items(record, path, index, line=number)
-        index += 1
-    if index == 0:
+    if cursor.record == 0:
         yield Problem(path, EMPTY, severity=WARNING)
+
+
+def open_appended(seeds_dir: Path, path: str, earlier: dict, *,
+                  follow_links: bool = False) -> tuple[Iterator[Article | Problem], JsonlCursor] | None:
+    """The items of the lines a .jsonl file gained since an earlier read, and the cursor following them; or None.
+
+    earlier is that read's JsonlCursor.to_json(). The file only gained
+    lines when its first earlier["offset"] bytes still hash to
+    earlier["sha256"] and end with a newline; then it is read on from
+    there, numbered on from there. None, and the caller reads the file
+    whole, when it changed otherwise, when a whole read would not split it
+    into lines (a UTF-16 BOM, a NUL in its first BINARY_PROBE bytes), when
+    the earlier read found no record (its "empty file" warning must go),
+    and when it cannot be opened (the whole read says why).
+    """
+    offset, line, record, sha256 = (earlier.get(key) for key in ("offset", "line", "record", "sha256"))
+    if not (all(type(value) is int and value > 0 for value in (offset, line, record)) and isinstance(sha256, str)):
+        return None
+    try:
+        file = open_seed(seeds_dir, path, follow_links)
+    except OSError:
+        return None
+    try:
+        hasher = read_prefix(file, offset)
+    except OSError:
+        hasher = None
+    if hasher is None or hasher.hexdigest() != sha256:
+        file.close()
+        return None
+    cursor = JsonlCursor(offset, line, record, hasher)
+    return closing_items(file, path, cursor), cursor
+
+
+def read_prefix(file: BinaryIO, offset: int):
+    """sha256 of the file's first offset bytes, leaving the file there; None if they cannot be read on from.
+
+    They can when they are all there, end with a newline, and do not make
+    the file one that a whole read refuses or decodes otherwise (jsonl_items).
+    """
+    head = file.read(BINARY_PROBE)
+    if b"\x00" in head or head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return None
+    file.seek(0)
+    hasher = hashlib.sha256()
+    left, last = offset, b""
+    while left:
+        chunk = file.read(min(HASH_CHUNK, left))
+        if not chunk:
+            return None  # shorter than what was read before
+        hasher.update(chunk)
+        left -= len(chunk)
+        last = chunk
+    return hasher if last.endswith(b"\n") else None
+
+
+def closing_items(file: BinaryIO, path: str, cursor: JsonlCursor) -> Iterator[Article | Problem]:
+    """jsonl_items from where file stands, closing it at the end; a failed read is a problem, as in iter_articles."""
+    try:
+        with file:
+            yield from jsonl_items(file, path, cursor)
+    except OSError as error:
+        yield Problem(path, f"cannot read: {error.strerror}")
 
 
 def parse_json(text: str) -> object:
@@ -600,18 +697,21 @@ def starts_with_utf16_bom(file: BinaryIO) -> bool:
     return head in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
-def jsonl_lines(file: BinaryIO) -> Iterator[tuple[int, str | None, str | None]]:
+def jsonl_lines(file: BinaryIO, cursor: JsonlCursor, utf16: bool) -> Iterator[tuple[int, str | None, str | None]]:
     """Yield (1-based line number, text or None when undecodable, damage or None), one line at a time.
 
     UTF-16 cannot be split on the byte b"\\n", so it goes through a
-    TextIOWrapper; any other file is split in bytes and each line decoded
-    alone (the first one may carry a UTF-8 BOM). The damage is the reason
-    of a Problem when invalid UTF-8 bytes were replaced.
+    TextIOWrapper (and the cursor counts no bytes: such a file is never
+    read on from one); any other file is split in bytes, from where it
+    stands, and each line decoded alone (the first one may carry a UTF-8
+    BOM). The damage is the reason of a Problem when invalid UTF-8 bytes
+    were replaced.
     """
-    if starts_with_utf16_bom(file):
+    if utf16:
         yield from utf16_lines(file)
         return
-    for number, raw in enumerate(file, 1):
+    for number, raw in enumerate(file, cursor.line + 1):
+        cursor.read(raw, number)
         text, damaged_at = decode(raw)
         yield number, text, None if damaged_at is None else damaged_reason(raw, damaged_at)
 

@@ -102,7 +102,7 @@ def test_records_added_and_removed_inside_a_jsonl_file(seeds, index):
     write_jsonl(feed, [{"id": "a", "title": "طقس", "text": WEATHER}, {"id": "c", "title": "كرة", "text": FOOTBALL}])
     summary = index.update(seeds)
 
-    assert (summary.added, summary.updated, summary.removed) == (1, 1, 1)
+    assert (summary.added, summary.updated, summary.removed, summary.unchanged) == (1, 0, 1, 2)  # a, school.txt
     assert ids(index, "النفط") == set()
     assert ids(index, "الهلال") == {"c"}
     assert ids(index, "أمطار") == {"a"}

@@ -28,7 +28,7 @@ from conftest import ARABIC_MIX
 from search.analyze import TOKEN_PATTERN, tokenize
 from search.index import document_fields
 from search.normalize import normalize, normalize_text, normalize_with_offsets
-from search.schema import ArabicText, build_schema
+from search.schema import DIGEST_FIELD, ArabicText, build_schema
 from search.sources import Article, read_articles
 from search.stem import light_stem
 from search.stopwords import is_stopword
@@ -193,7 +193,7 @@ def content(folder: Path) -> dict:
         stored = {ids[docnum]: fields for docnum, fields in reader.iter_docs()}
         columns = {
             name: {ids[docnum]: reader.column_reader(name)[docnum] for docnum in ids}
-            for name in ("date", "source") if reader.has_column(name)
+            for name in ("date", "source", DIGEST_FIELD) if reader.has_column(name)
         }
         totals = {name: reader.field_length(name) for name in reader.schema.scorable_names()}
     return {"postings": postings, "lengths": lengths, "stored": stored, "columns": columns, "totals": totals,
@@ -390,3 +390,51 @@ def test_a_large_update_written_by_two_processes_equals_a_fresh_build(tmp_path, 
     fresh.update(seeds, full=True)
 
     assert comparable(updated) == comparable(fresh)
+
+
+def write_news_dump(path: Path, texts: list[str], numbers) -> None:
+    """Records of real news, record n made of texts n and n + 1 (round the list), in the order of numbers."""
+    path.write_text("".join(json.dumps({"id": f"news-{n}", "title": texts[n % len(texts)],
+                                        "content": texts[(n + 1) % len(texts)],
+                                        "source": "src", "date_extracted": f"2015-08-01 {n % 24:02d}:00:00"},
+                                       ensure_ascii=False) + "\n" for n in numbers), encoding="utf-8")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("processes", [1, 2])
+def test_line_by_line_changes_to_a_jsonl_dump_equal_a_fresh_build(tmp_path, monkeypatch, processes):
+    """Lines appended, edited, deleted and reordered in a dump of real news, each followed by an update.
+
+    With two processes (past PARALLEL_UPDATE_BYTES) the records are written
+    by the writer's subprocesses while this process deletes the old ones.
+    """
+    import random
+
+    import search.index as index_module
+    from search import Index
+
+    if processes == 2:
+        monkeypatch.setattr(index_module, "PARALLEL_UPDATE_BYTES", 1)
+    texts = news_texts()
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    dump = seeds / "news.jsonl"
+    numbers = list(range(0, 160, 2))
+    write_news_dump(dump, texts, numbers)
+    updated = Index(tmp_path / "updated")
+    updated.update(seeds)
+    rng = random.Random(5)
+    changes = {
+        "append": lambda: numbers.append(160 + 2 * len(numbers)),
+        "edit": lambda: numbers.__setitem__(rng.randrange(len(numbers)), 161 + 2 * rng.randrange(100)),
+        "delete": lambda: numbers.pop(rng.randrange(len(numbers))),
+        "reorder": lambda: rng.shuffle(numbers),
+    }
+    for step, name in enumerate(["append", "edit", "delete", "append", "reorder", "append", "delete", "edit"]):
+        changes[name]()
+        write_news_dump(dump, texts, numbers)
+        updated.update(seeds)
+        fresh = Index(tmp_path / f"fresh-{step}")
+        fresh.update(seeds, full=True)
+        assert comparable(updated) == comparable(fresh), name
+        assert updated.manifest() == fresh.manifest(), name

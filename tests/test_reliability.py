@@ -278,7 +278,8 @@ def test_duplicate_id_incremental_runs_end_as_a_full_build_would(seeds, tmp_path
     assert ids_found(index, "أوبك") == {"oil"} and ids_found(index, "الأرصاد") == set()
     assert [(p.path, p.reason) for p in summary.problems] == [
         ("b.jsonl", "duplicate id 'oil' (already indexed from a.jsonl); skipped")]
-    assert (summary.added, summary.updated, summary.removed) == (0, 2, 0)  # oil moved, aid re-read with b.jsonl
+    # oil moved; b.jsonl was read again, but its record aid is indexed as it is: left alone
+    assert (summary.added, summary.updated, summary.removed, summary.unchanged) == (0, 1, 0, 2)
     assert index.stats().documents == 3
     assert [(p.path, p.reason) for p in index.update(seeds).problems] == [
         ("b.jsonl", "duplicate id 'oil' (already indexed from a.jsonl); skipped")]  # still reported, from the manifest

@@ -20,11 +20,14 @@ from search.sources import (
     NOT_TEXT,
     WARNING,
     Article,
+    JsonlCursor,
     Problem,
     SeedFile,
     SeedsError,
     decode_text,
     file_hash,
+    iter_articles,
+    open_appended,
     read_articles,
     scan,
 )
@@ -343,6 +346,105 @@ def test_jsonl_is_read_line_by_line(tmp_path):
         tracemalloc.stop()
     assert (len(articles), len(problems)) == (0, 200)
     assert peak < 2_000_000
+
+
+# ---------------------------------------------------------------- .jsonl read on after appended lines
+
+# Lines of every kind a dump holds: records with and without an id, a blank
+# line, a record without text (a warning), a line that is no JSON (an error),
+# a line of Windows-1256 and one of Latin-1 (undecodable), a duplicate id.
+DUMP_LINES = [
+    json.dumps({"id": "n1", "title": TITLE, "content": BODY}, ensure_ascii=False) + "\n",
+    json.dumps({"title": "أمطار غزيرة على مكة", "content": "توقعت الأرصاد أمطاراً غزيرة."}, ensure_ascii=False) + "\n",
+    "\n",
+    json.dumps({"id": "n3", "title": ""}) + "\n",
+    '{"id": "n4", "title": "خبر مقطوع\n',
+    json.dumps({"id": "n5", "title": "النفط", "content": "ارتفعت أسعار النفط."}, ensure_ascii=False) + "\n",
+    json.dumps({"id": "n6", "title": FRENCH}, ensure_ascii=False) + "\n",
+    json.dumps({"id": "n1", "title": "نسخة ثانية", "date": "غدا"}, ensure_ascii=False) + "\n",
+    json.dumps({"title": "خبر بلا معرف", "content": "انطلقت قافلة المساعدات."}, ensure_ascii=False) + "\n",
+]
+
+
+def dump_bytes(lines: list[str]) -> bytes:
+    """The lines as UTF-8, but the one in French as Latin-1: undecodable, a problem of its own."""
+    return b"".join(line.encode("latin-1") if FRENCH in line else line.encode("utf-8") for line in lines)
+
+
+def read_whole(folder: Path, name: str) -> tuple[list, JsonlCursor]:
+    cursor = JsonlCursor()
+    return list(iter_articles(folder, name, cursor=cursor)), cursor
+
+
+@pytest.mark.parametrize("split", range(1, len(DUMP_LINES)))
+def test_jsonl_read_on_after_appended_lines_gives_what_a_whole_read_gives(tmp_path, split):
+    write(tmp_path, "dump.jsonl", dump_bytes(DUMP_LINES[:split]))
+    first, earlier = read_whole(tmp_path, "dump.jsonl")
+    write(tmp_path, "dump.jsonl", dump_bytes(DUMP_LINES))
+    whole, whole_cursor = read_whole(tmp_path, "dump.jsonl")
+
+    opened = open_appended(tmp_path, "dump.jsonl", earlier.to_json())
+
+    if earlier.record == 0:  # only blank lines so far: "empty file" must go, so the file is read whole
+        assert opened is None
+        return
+    items, cursor = opened
+    assert first + list(items) == whole  # same articles, ids (path#n), problems and line numbers
+    assert cursor.to_json() == whole_cursor.to_json()
+
+
+def test_jsonl_cursor_counts_bytes_lines_and_records(tmp_path):
+    content = dump_bytes(DUMP_LINES)
+    write(tmp_path, "dump.jsonl", content)
+    _, cursor = read_whole(tmp_path, "dump.jsonl")
+    assert cursor.to_json() == {"offset": len(content), "line": 9, "record": 8,  # the blank line is no record
+                                "sha256": hashlib.sha256(content).hexdigest()}
+
+
+@pytest.mark.parametrize("change", [
+    "a line read before was edited",
+    "the last line read had no newline",
+    "the file is shorter",
+    "a NUL in the first 8 KB",
+])
+def test_jsonl_not_read_on_when_not_only_appended(tmp_path, change):
+    lines = [json.dumps({"id": f"n{n}", "title": TITLE}, ensure_ascii=False) + "\n" for n in range(3)]
+    if change == "the last line read had no newline":
+        lines[-1] = lines[-1].rstrip("\n")
+    write(tmp_path, "dump.jsonl", "".join(lines))
+    _, earlier = read_whole(tmp_path, "dump.jsonl")
+    if change == "a line read before was edited":
+        lines[1] = lines[1].replace("n1", "n9")
+    appended = json.dumps({"id": "n3", "title": "خبر جديد"}, ensure_ascii=False) + "\n"
+    content = "".join(lines).encode("utf-8") + appended.encode("utf-8")
+    if change == "the file is shorter":
+        content = "".join(lines[:2]).encode("utf-8")
+    if change == "a NUL in the first 8 KB":
+        content += b"\x00\n"  # a whole read refuses the file: reading on must not accept it
+    write(tmp_path, "dump.jsonl", content)
+
+    assert open_appended(tmp_path, "dump.jsonl", earlier.to_json()) is None
+
+
+def test_jsonl_in_utf16_is_never_read_on(tmp_path):
+    write(tmp_path, "dump.jsonl", json_lines({"id": "n1", "title": TITLE}).encode("utf-16"))
+    _, earlier = read_whole(tmp_path, "dump.jsonl")  # read as text, not split in bytes: no offset to go on from
+    write(tmp_path, "dump.jsonl", json_lines({"id": "n1", "title": TITLE}, {"id": "n2", "title": "خبر"}).encode("utf-16"))
+    assert earlier.offset == 0 and open_appended(tmp_path, "dump.jsonl", earlier.to_json()) is None
+
+
+@pytest.mark.parametrize("earlier", [{}, {"offset": "12", "line": 1, "record": 1, "sha256": "x"},
+                                     {"offset": 12, "line": True, "record": 1, "sha256": "x"}])
+def test_jsonl_read_on_refuses_a_cursor_of_the_wrong_shape(tmp_path, earlier):
+    write(tmp_path, "dump.jsonl", json_lines({"id": "n1", "title": TITLE}))
+    assert open_appended(tmp_path, "dump.jsonl", earlier) is None
+
+
+def test_jsonl_read_on_of_a_missing_file_is_none(tmp_path):
+    write(tmp_path, "dump.jsonl", json_lines({"id": "n1", "title": TITLE}))
+    _, earlier = read_whole(tmp_path, "dump.jsonl")
+    (tmp_path / "dump.jsonl").unlink()
+    assert open_appended(tmp_path, "dump.jsonl", earlier.to_json()) is None
 
 
 # ---------------------------------------------------------------- reading errors
