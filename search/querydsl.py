@@ -25,10 +25,8 @@ import datetime as dt
 import json
 
 from .query import And, DateRange, Fuzzy, Node, Not, Or, ParsedQuery, Phrase, Prefix, Soft, SourceFilter, Word
-from .schema import STEM_OF
-from .whoosh_query import MAX_EXPANSIONS, WEIGHTS
-
-STEM_SUBFIELD = "stem"  # title.stem, body.stem: the stem level of title and body
+from .levels import FIELD_NAMED, FIELDS, STEM, fields_of
+from .whoosh_query import MAX_EXPANSIONS
 ALL_WORDS_BONUS = 1000.0  # added to documents holding every content word: the first tier
 FRAGMENT_CHARS = 200  # the cluster's own highlight fragment, for clients that use it
 FACET_SIZE = 100  # sources returned in the facet (SaudiNewsNet has 14)
@@ -36,11 +34,9 @@ PHRASE_ANALYZER = "whitespace"  # phrase terms are already ours: split them, cha
 
 
 def es_field(whoosh_field: str) -> str:
-    """The cluster's name for a field of ours: title_stem -> title.stem, title -> title."""
-    for exact, stem in STEM_OF.items():
-        if whoosh_field == stem:
-            return f"{exact}.{STEM_SUBFIELD}"
-    return whoosh_field
+    """The cluster's name for a field of ours: title_stem -> title.stem, title -> title, source -> source."""
+    indexed = FIELD_NAMED.get(whoosh_field)
+    return indexed.cluster_name() if indexed is not None else whoosh_field
 
 
 def date_value(value: dt.datetime) -> str:
@@ -109,7 +105,7 @@ class _Compiler:
         """The normalized form at the exact level, the stem at the stem level, weighted per field."""
         clauses = []
         for field, weight in fields_for(word.field):
-            text = word.stem if field.endswith("_stem") else word.normalized
+            text = word.normalized if FIELD_NAMED[field].level.literal else word.stem
             if text is not None:
                 clauses.append({"term": {es_field(field): {"value": text, "boost": weight}}})
         return either(clauses)
@@ -119,7 +115,7 @@ class _Compiler:
         has_stopword = any(w.stem is None for w in phrase.words)
         clauses = []
         for field, weight in fields_for(phrase.field):
-            stem_level = field.endswith("_stem")
+            stem_level = not FIELD_NAMED[field].level.literal
             if stem_level and has_stopword:
                 continue  # the stem level has no stopwords to match
             texts = [w.stem if stem_level else w.normalized for w in phrase.words]
@@ -138,8 +134,8 @@ class _Compiler:
 
 
 def fields_for(field_only: str | None):
-    """(whoosh field, weight) pairs of WEIGHTS, only those of field_only when given."""
-    return [(field, weight) for field, weight in WEIGHTS.items() if not field_only or field.startswith(field_only)]
+    """(whoosh field, weight) pairs of levels.FIELDS, only those of field_only when given."""
+    return [(field.name, field.weight) for field in fields_of(field_only)]
 
 
 def either(clauses: list[dict]) -> dict:
@@ -171,7 +167,7 @@ def date_range(start: dt.datetime | None, end: dt.datetime | None) -> dict:
 
 def highlight_fields() -> dict:
     """The cluster's highlight on the original text of every weighted field (from _source)."""
-    fields = {es_field(field): {"fragment_size": FRAGMENT_CHARS, "number_of_fragments": 1} for field in WEIGHTS}
+    fields = {field.cluster_name(): {"fragment_size": FRAGMENT_CHARS, "number_of_fragments": 1} for field in FIELDS}
     return {"fields": dict(sorted(fields.items()))}
 
 
@@ -237,8 +233,8 @@ def search_template() -> dict:
     Lucene's stemmer, and stopwords still count at the exact level: our
     own backend sends to_query_dsl() instead.
     """
-    weighted = [f"{es_field(field)}^{weight}" for field, weight in WEIGHTS.items()]
-    stem_fields = [es_field(field) for field in WEIGHTS if field.endswith("_stem")]
+    weighted = [f"{field.cluster_name()}^{field.weight}" for field in FIELDS]
+    stem_fields = [field.cluster_name() for field in fields_of(level=STEM)]
     body = {
         "query": {"bool": {
             "must": [{"multi_match": {"query": _QUERY, "type": "most_fields", "fields": weighted}}],

@@ -1,9 +1,10 @@
 """The Whoosh schema: every field, and at which analysis level it is indexed.
 
-Title and body are indexed twice: ``title``/``body`` hold normalized words
-(exact level, stopwords kept, so phrases and =word work) and
-``title_stem``/``body_stem`` hold light stems (recall level). The body is
-stored as written, so snippets and highlights come from the original text.
+Title and body are indexed once per level of levels.LEVELS: ``title``/``body``
+hold normalized words (exact level, stopwords kept, so phrases and =word
+work) and ``title_stem``/``body_stem`` hold light stems (recall level). The
+exact fields store the text as written, so snippets and highlights come
+from the original text.
 """
 
 from __future__ import annotations
@@ -13,12 +14,7 @@ from functools import lru_cache
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 from whoosh.formats import Positions
 
-from .analyze import exact_analyzer, stem_analyzer, stem_positions, word_positions
-
-# Field names, in one place: queries, snippets and the export refer to them.
-EXACT_FIELDS = ("title", "body")
-STEM_FIELDS = ("title_stem", "body_stem")
-STEM_OF = {"title": "title_stem", "body": "body_stem"}
+from .levels import EXACT, LEVEL_NAMED, LEVELS, TEXT_FIELDS
 
 
 class ArabicText(TEXT):
@@ -34,11 +30,8 @@ class ArabicText(TEXT):
     through this field equals one built through the analyzer.
     """
 
-    LEVELS = {"exact": (exact_analyzer, word_positions), "stem": (stem_analyzer, stem_positions)}
-
     def __init__(self, level: str, stored: bool = False):
-        analyzer, _ = self.LEVELS[level]
-        super().__init__(analyzer=analyzer(), stored=stored, phrase=True)
+        super().__init__(analyzer=LEVEL_NAMED[level].analyzer(), stored=stored, phrase=True)
         self.level = level
 
     def index(self, value, **kwargs):
@@ -63,8 +56,7 @@ class ArabicText(TEXT):
 
         writer.TermPool.add_positions files these directly, without index()'s tuples.
         """
-        _, positions_of = self.LEVELS[self.level]
-        return positions_of(value)
+        return LEVEL_NAMED[self.level].positions(value)
 
 
 @lru_cache(maxsize=65536)
@@ -74,14 +66,16 @@ def encode_single_position(position: int) -> bytes:
 
 
 def build_schema() -> Schema:
-    """A fresh schema; Whoosh pickles it into the index, so analyzers must pickle."""
+    """A fresh schema; Whoosh pickles it into the index, so analyzers must pickle.
+
+    Every text field at every level; the exact level stores the original text.
+    """
+    text_fields = {level.field(text): ArabicText(level.name, stored=level is EXACT)
+                   for text in TEXT_FIELDS for level in LEVELS}
     return Schema(
         id=ID(stored=True, unique=True),
         path=ID(stored=True),
-        title=ArabicText("exact", stored=True),
-        title_stem=ArabicText("stem"),
-        body=ArabicText("exact", stored=True),
-        body_stem=ArabicText("stem"),
+        **text_fields,
         url=STORED,
         date=DATETIME(stored=True, sortable=True),
         source=ID(stored=True, sortable=True),

@@ -39,19 +39,12 @@ from whoosh.query.spans import SpanNear2
 
 from .analyze import stem_or_none
 from .deadline import Deadline
+from .levels import FIELD_NAMED, STEM, WEIGHTS, fields_of  # noqa: F401 (WEIGHTS: imported from here)
 from .postings import IndexArrays
 from .query import And, DateRange, Fuzzy, Node, Not, Or, ParsedQuery, Phrase, Prefix, Soft, SourceFilter, Word
 from .scoring import Coordinated
 from .stopwords import is_answer_type, is_interrogative
 
-# Weight of each field for a plain word: stem level carries recall, the
-# exact level rewards the form the user typed, titles say what an article is about.
-WEIGHTS = {
-    "body_stem": 1.0,
-    "body": 0.5,
-    "title_stem": 0.5,
-    "title": 0.25,
-}
 MAX_EXPANSIONS = 256  # terms one prefix or fuzzy word may expand to in each field: bounds query time
 # Terms all the prefix and fuzzy words of one query may expand to, shared
 # equally among them: four words in every field still get MAX_EXPANSIONS
@@ -63,6 +56,7 @@ MAX_QUERY_EXPANSIONS = 4096
 CLITIC_LETTERS = "بلكف"
 CLITIC_WEIGHT = 1.0
 MIN_CLITIC_REMAINDER = 3
+CLITIC_EVIDENCE = STEM.field("body")  # the vocabulary that says a letter was glued on: the stems of bodies
 
 # Neighbouring plain words found at most PROXIMITY_SLOP positions apart in
 # a body (in order; a stopword between them counts) add PROXIMITY_WEIGHT
@@ -71,6 +65,7 @@ MIN_CLITIC_REMAINDER = 3
 # keyword queries, where a name or a compound is typed as adjacent words.
 PROXIMITY_SLOP = 2
 PROXIMITY_WEIGHT = 0.1
+PROXIMITY_FIELD = STEM.field("body")
 
 # How strongly a question's ranking favours documents with more of its words.
 COORDINATION_EXPONENT = 0.25
@@ -197,11 +192,9 @@ class _Compiler:
     def word(self, word: Word) -> wq.Query:
         terms = []
         remainder = self.clitic_remainder(word)
-        for field_name, weight in WEIGHTS.items():
-            if word.field and not field_name.startswith(word.field):
-                continue
-            exact_level = not field_name.endswith("_stem")
-            if exact_level:
+        for field in fields_of(word.field):
+            field_name, weight = field.name, field.weight
+            if field.level.literal:
                 terms.append(wq.Term(field_name, word.normalized, boost=weight))
             elif word.stem is not None:
                 terms.append(wq.Term(field_name, word.stem, boost=weight))
@@ -213,8 +206,8 @@ class _Compiler:
         """Optional phrase clauses for each pair of neighbouring plain words, at the stem level."""
         children = self.soft_children(node)
         clauses = [
-            wq.Phrase("body_stem", [left.stem, right.stem], slop=PROXIMITY_SLOP,
-                      boost=PROXIMITY_WEIGHT * WEIGHTS["body_stem"])
+            wq.Phrase(PROXIMITY_FIELD, [left.stem, right.stem], slop=PROXIMITY_SLOP,
+                      boost=PROXIMITY_WEIGHT * FIELD_NAMED[PROXIMITY_FIELD].weight)
             for left, right in zip(children, children[1:])
             if _plain_stemmed(left) and _plain_stemmed(right)
         ]
@@ -232,17 +225,17 @@ class _Compiler:
         remainder = stem_or_none(text[1:])
         if remainder is None or remainder == word.stem:
             return None
-        if self.reader.doc_frequency("body_stem", remainder) <= self.reader.doc_frequency("body_stem", word.stem):
+        frequency = self.reader.doc_frequency
+        if frequency(CLITIC_EVIDENCE, remainder) <= frequency(CLITIC_EVIDENCE, word.stem):
             return None
         return remainder
 
     def phrase(self, phrase: Phrase) -> wq.Query:
         alternatives = []
         has_stopword = any(w.stem is None for w in phrase.words)
-        for field_name, weight in WEIGHTS.items():
-            if phrase.field and not field_name.startswith(phrase.field):
-                continue
-            exact_level = not field_name.endswith("_stem")
+        for field in fields_of(phrase.field):
+            field_name, weight = field.name, field.weight
+            exact_level = field.level.literal
             if not exact_level and has_stopword:
                 continue  # the stem level has no stopwords to match
             texts = [w.normalized if exact_level else w.stem for w in phrase.words]
@@ -259,7 +252,7 @@ class _Compiler:
 
         expand(field, count) gives the field's terms in term order (count: how many are wanted).
         """
-        fields = [name for name in WEIGHTS if not field_only or name.startswith(field_only)]
+        fields = [field.name for field in fields_of(field_only)]
         per_field = max(1, min(MAX_EXPANSIONS, self.word_expansions // len(fields)))
         terms = []
         for field_name in fields:
