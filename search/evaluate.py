@@ -252,7 +252,11 @@ class Evaluator:
         return found
 
     def _near(self, query: SpanNear2) -> Matches:
-        return self._spans(query.qs, query.slop, query.ordered, query.mindist)
+        found = self._spans(query.qs, query.slop, query.ordered, query.mindist)
+        boost = getattr(query, "boost", 1.0)  # SpanNear2 takes none; whoosh_query may set one
+        if boost != 1.0:
+            found = Matches(found.ids, found.scores * boost)
+        return found
 
     def _spans(self, terms: list[wq.Term], slop: int, ordered: bool, mindist: int) -> Matches:
         """Documents holding every term within the span rule, scored as the sum of the terms' scores."""

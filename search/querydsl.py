@@ -26,7 +26,7 @@ import json
 
 from .query import And, DateRange, Fuzzy, Node, Not, Or, ParsedQuery, Phrase, Prefix, Soft, SourceFilter, Word
 from .levels import FIELD_NAMED, FIELDS, STEM, fields_of
-from .whoosh_query import MAX_EXPANSIONS
+from .plan import MAX_EXPANSIONS
 ALL_WORDS_BONUS = 1000.0  # added to documents holding every content word: the first tier
 FRAGMENT_CHARS = 200  # the cluster's own highlight fragment, for clients that use it
 FACET_SIZE = 100  # sources returned in the facet (SaudiNewsNet has 14)

@@ -1,6 +1,6 @@
 """Query DSL translation: each operator of our language against the JSON it must become.
 
-Weights come from whoosh_query.WEIGHTS and stems from the stemmer, so a
+Weights come from levels.WEIGHTS and stems from the stemmer, so a
 tuning of either does not break these tests; the shape of every clause
 is written out.
 """
@@ -15,7 +15,8 @@ import pytest
 from search.analyze import stem_or_none
 from search.query import parse_plain, parse_query
 from search.querydsl import ALL_WORDS_BONUS, es_field, search_template, to_query_dsl
-from search.whoosh_query import MAX_EXPANSIONS, WEIGHTS
+from search.levels import WEIGHTS
+from search.plan import MAX_EXPANSIONS
 
 W = WEIGHTS  # body_stem, body, title_stem, title
 
