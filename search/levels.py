@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .analyze import exact_analyzer, stem_analyzer, stem_or_none, stem_positions, word_positions
 
@@ -98,8 +99,12 @@ FIELD_NAMED = {field.name: field for field in FIELDS}
 WEIGHTS = {field.name: field.weight for field in FIELDS}
 
 
+@lru_cache(maxsize=None)
 def fields_of(text_field: str | None = None, level: Level | None = None) -> tuple[IndexedField, ...]:
-    """The indexed fields of one text field (title: -> title's), of one level, or all, in ranking order."""
+    """The indexed fields of one text field (title: -> title's), of one level, or all, in ranking order.
+
+    Memoised: every query word asks, and the answers are a handful of constant tuples.
+    """
     return tuple(field for field in FIELDS
                  if (text_field is None or field.text_field == text_field) and (level is None or field.level is level))
 

@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Protocol, Union
+from typing import NamedTuple, Protocol, Union
 
 from .levels import FIELDS, STEM, fields_of
 from .query import And, DateRange, Fuzzy, Node, Not, Or, ParsedQuery, Phrase, Prefix, Soft, SourceFilter, Word
@@ -91,18 +91,19 @@ class Vocabulary(Protocol):
 # ----- the plan --------------------------------------------------------------
 # Nodes compare by identity: one query word is one node, wherever the plan uses
 # it (in the ranking and in the all-words tier), so a backend renders it once.
+# Read-only by convention, not frozen: a frozen dataclass is four times slower
+# to make, and planning is on every search's path.
 
 
-@dataclass(frozen=True)
-class Term:
-    """One term of one field, and the weight of a match."""
+class Term(NamedTuple):
+    """One term of one field, and the weight of a match (a tuple: a query makes dozens)."""
 
     field: str  # a Whoosh field name of levels.FIELDS: body_stem
     text: str
     weight: float
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False, slots=True)
 class Terms:
     """A plain or =exact word: documents holding any of its terms, scored by the sum of those they hold."""
 
@@ -111,7 +112,7 @@ class Terms:
     clitic: str | None = None  # the word without its glued letter, searched too (بمرض -> مرض)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False, slots=True)
 class Span:
     """Terms of one field in order (or any order), at most ``slop`` words between neighbours."""
 
@@ -122,7 +123,7 @@ class Span:
     weight: float
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False, slots=True)
 class Expansion:
     """A prefix (كتا*) or fuzzy (مدرسه~) word: the index terms it stands for, found by the backend."""
 
@@ -135,7 +136,7 @@ class Expansion:
     transpositions: bool = False  # fuzzy: a swap of two letters is one edit
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False, slots=True)
 class Filter:
     """source: (a source name) or date: (inclusive bounds, None for open): matches without scoring."""
 
@@ -144,7 +145,7 @@ class Filter:
     end: dt.datetime | None = None
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False, slots=True)
 class Group:
     """Children joined by ``op``, minus the documents of any excluded node.
 
@@ -160,7 +161,7 @@ class Group:
     exponent: float = 0.0
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False, slots=True)
 class Bonus:
     """The documents of ``required``; those also matching ``bonus`` add its score."""
 
@@ -168,7 +169,7 @@ class Bonus:
     bonus: "PlanNode"
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False, slots=True)
 class Without:
     """Every document except those of child (a query that is only NOT …), each scored 1."""
 
