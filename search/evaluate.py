@@ -76,7 +76,7 @@ class Evaluator:
         """The documents query matches and their scores, as Whoosh would score them.
 
         Memoised by object, not by value: hashing a query tree walks all of
-        it, and whoosh_query compiles a word shared by both tiers to one object.
+        it, and whoosh_query renders a word shared by both tiers as one object.
         """
         cached = self._memo.get(id(query))
         if cached is None:
