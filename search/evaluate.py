@@ -76,7 +76,7 @@ class Evaluator:
         """The documents query matches and their scores, as Whoosh would score them.
 
         Memoised by object, not by value: hashing a query tree walks all of
-        it, and whoosh_query compiles a word shared by both tiers to one object.
+        it, and whoosh_query renders a word shared by both tiers as one object.
         """
         cached = self._memo.get(id(query))
         if cached is None:
@@ -252,7 +252,11 @@ class Evaluator:
         return found
 
     def _near(self, query: SpanNear2) -> Matches:
-        return self._spans(query.qs, query.slop, query.ordered, query.mindist)
+        found = self._spans(query.qs, query.slop, query.ordered, query.mindist)
+        boost = getattr(query, "boost", 1.0)  # SpanNear2 takes none; whoosh_query may set one
+        if boost != 1.0:
+            found = Matches(found.ids, found.scores * boost)
+        return found
 
     def _spans(self, terms: list[wq.Term], slop: int, ordered: bool, mindist: int) -> Matches:
         """Documents holding every term within the span rule, scored as the sum of the terms' scores."""

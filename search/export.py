@@ -46,9 +46,10 @@ from whoosh.fields import DATETIME, ID, STORED, TEXT
 from whoosh.filedb.filestore import FileStorage
 
 from .analyze import TOKEN_PATTERN, stem_or_none
+from .levels import EXACT, LEVELS, STEM, TEXT_FIELDS, field_names
 from .normalize import DIACRITIC_RANGES, FOLD, TATWEEL, fold_char
-from .querydsl import STEM_SUBFIELD, search_template
-from .schema import DIGEST_FIELD, EXACT_FIELDS, STEM_FIELDS, build_schema
+from .querydsl import search_template
+from .schema import DIGEST_FIELD, build_schema
 from .searching import SCORING
 from .stopwords import STOPWORDS
 
@@ -62,8 +63,8 @@ DEFAULT_CHUNK_MB = 10  # the bulk size OpenSearch and Elasticsearch recommend st
 MAX_ID_BYTES = 512  # the engines refuse a longer _id
 DATE_FORMAT = "yyyy-MM-dd HH:mm:ss||strict_date_optional_time"
 
-EXACT_ANALYZER = "arabic_exact"
-STEM_ANALYZER = "arabic_stem"
+EXACT_ANALYZER = EXACT.cluster_analyzer
+STEM_ANALYZER = STEM.cluster_analyzer
 TOKENIZER = "arabic_words"
 
 # Our token pattern (Python re) -> the Java pattern that SPLITS text the same
@@ -225,21 +226,22 @@ def analysis_settings(rules_file: str) -> dict:
 def field_mappings() -> dict:
     """A mapping for every field of our schema.
 
-    Title and body are the exact level, with the stem level as the sub-field
-    ``.stem`` (title_stem and body_stem become title.stem and body.stem);
-    the original text is kept in _source for highlighting and snippets.
+    Title and body are the level without a sub-field (exact), each other
+    level a sub-field of theirs (title_stem and body_stem become title.stem
+    and body.stem: levels.Level.subfield); the original text is kept in
+    _source for highlighting and snippets.
     """
     schema = build_schema()
+    leveled = {level.field(text) for text in TEXT_FIELDS for level in LEVELS}
     properties = {}
     for name in schema.names():
         kind = schema[name]
-        if name in STEM_FIELDS:
-            continue  # a sub-field of its exact field
-        if name == DIGEST_FIELD:
+        if name in TEXT_FIELDS:
+            properties[name] = text_mapping()
+        elif name in leveled:
+            continue  # a sub-field of its text field
+        elif name == DIGEST_FIELD:
             continue  # the index's own bookkeeping, in no exported document
-        if name in EXACT_FIELDS:
-            properties[name] = {"type": "text", "analyzer": EXACT_ANALYZER,
-                                "fields": {STEM_SUBFIELD: {"type": "text", "analyzer": STEM_ANALYZER}}}
         elif isinstance(kind, DATETIME):
             properties[name] = {"type": "date", "format": DATE_FORMAT}
         elif isinstance(kind, ID):
@@ -247,10 +249,18 @@ def field_mappings() -> dict:
         elif isinstance(kind, STORED):
             properties[name] = {"type": "keyword", "index": False}
         elif isinstance(kind, TEXT):
-            raise ExportError(f"field {name!r}: a text field with no analysis level; add it to schema.EXACT_FIELDS")
+            raise ExportError(f"field {name!r}: a text field with no analysis level; add it to levels.TEXT_FIELDS")
         else:
             raise ExportError(f"field {name!r}: no mapping for {type(kind).__name__}")
     return {"dynamic": "strict", "properties": properties}
+
+
+def text_mapping() -> dict:
+    """A text field: its main level's analyzer, a sub-field per other level."""
+    main = next(level for level in LEVELS if level.subfield is None)
+    return {"type": "text", "analyzer": main.cluster_analyzer,
+            "fields": {level.subfield: {"type": "text", "analyzer": level.cluster_analyzer}
+                       for level in LEVELS if level.subfield is not None}}
 
 
 def index_body(rules_file: str, shards: int, replicas: int) -> dict:
@@ -272,7 +282,7 @@ def index_body(rules_file: str, shards: int, replicas: int) -> dict:
 def vocabulary(reader) -> Iterator[str]:
     """Every exact-level word of title and body, once each, in sorted order, streamed."""
     previous = None
-    for term in heapq.merge(*(reader.lexicon(name) for name in EXACT_FIELDS)):
+    for term in heapq.merge(*(reader.lexicon(name) for name in field_names(EXACT))):
         if term != previous:
             previous = term
             yield term.decode("utf-8")

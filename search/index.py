@@ -95,6 +95,7 @@ from whoosh.index import EmptyIndexError
 
 from .durability import (check_generation, committed_files, sync_commit, toc_name, write_durably,
                          write_json_durably)
+from .levels import LEVELS, TEXT_FIELDS
 from .postings import DamagedPostingsError
 from .reader_cache import ReaderCache
 from .results import ArticleView, SearchResults
@@ -909,15 +910,12 @@ class Index:
 
 
 def document_fields(article: Article) -> dict:
-    """The Whoosh fields of one article: both analysis levels, metadata, stored original text."""
-    fields = {
-        "id": article.id,
-        "path": article.path,
-        "title": article.title,
-        "title_stem": article.title,
-        "body": article.body,
-        "body_stem": article.body,
-    }
+    """The Whoosh fields of one article: its title and body at every analysis level, and its metadata."""
+    fields = {"id": article.id, "path": article.path}
+    for text_field in TEXT_FIELDS:
+        text = getattr(article, text_field)
+        for level in LEVELS:
+            fields[level.field(text_field)] = text
     for name in ("url", "date", "source", "author"):
         value = getattr(article, name)
         if value:

@@ -1,16 +1,19 @@
 """Run our queries on an OpenSearch / Elasticsearch cluster loaded from the export.
 
 The query is parsed here and sent as Query DSL (querydsl.py); the answer
-comes back as the local engine's SearchResults and Hits. Snippets and
-highlights are cut from the returned ``_source`` body by our snippets
-module, so a hit looks the same whichever engine found it.
+comes back as the local engine's SearchResults and Hits. A query with a
+word that may carry a glued ب ل ك ف first asks the cluster for the
+document counts that decide its clitic alternative (plan.py), in one
+``size: 0`` search. Snippets and highlights are cut from the returned
+``_source`` body by our snippets module, so a hit looks the same
+whichever engine found it.
 
 opensearch-py is an optional extra (``pip install '.[opensearch]'``) and
 is imported only when a search runs. What is verified without a cluster:
-the DSL (tests/test_querydsl.py), the analysis in real Lucene
-(tests/test_export_lucene.py) and the mapping of a response of the
-documented shape (tests/test_export.py); a live cluster is needed for the
-rest (docs/scale-out.md).
+the DSL (tests/test_querydsl.py, tests/test_plan_parity.py), the analysis
+in real Lucene (tests/test_export_lucene.py) and the mapping of a response
+of the documented shape (tests/test_export.py); a live cluster is needed
+for the rest (docs/scale-out.md).
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ import time
 from urllib.parse import urlsplit, urlunsplit
 
 from .query import ParsedQuery, parse_plain, parse_query
-from .querydsl import ALL_WORDS_BONUS, to_query_dsl
+from .plan import clitic_lookups
+from .querydsl import ALL_WORDS_BONUS, es_field, to_query_dsl
 from .results import Hit, SearchResults
 from .searching import DEFAULT_TIME_LIMIT, MAX_LIMIT
 from .snippets import best_snippet, find_matches
@@ -58,7 +62,10 @@ class OpenSearchBackend:
         parsed = parse_plain(query) if plain else parse_query(query)
         limit = max(1, min(limit, MAX_LIMIT))
         page = max(1, page)
-        body = to_query_dsl(parsed, limit, page, since, until, source, sort, time_limit, highlight=False)
+        lookups = clitic_lookups(parsed)
+        vocabulary = frequencies_from_response(lookups, self._send(frequency_request(lookups))) if lookups else None
+        body = to_query_dsl(parsed, limit, page, since, until, source, sort, time_limit, highlight=False,
+                            vocabulary=vocabulary)
         response = self._send(body)
         return results_from_response(parsed, response, page, limit, round(time.perf_counter() - started, 4))
 
@@ -77,6 +84,28 @@ class OpenSearchBackend:
         except opensearchpy.exceptions.TransportError as error:
             raise BackendError(
                 f"{self.host}: the cluster refused the search ({error.status_code} {error.error})") from None
+
+
+class Frequencies:
+    """Document frequencies the cluster gave, for the plan's vocabulary lookups (0 for any other)."""
+
+    def __init__(self, counts: dict[tuple[str, str], int]):
+        self.counts = counts
+
+    def doc_frequency(self, fieldname: str, text: str) -> int:
+        return self.counts.get((fieldname, text), 0)
+
+
+def frequency_request(lookups: list[tuple[str, str]]) -> dict:
+    """A _search body counting the documents of each (field, term): one filter aggregation each."""
+    return {"size": 0, "track_total_hits": False,
+            "aggs": {str(i): {"filter": {"term": {es_field(field): text}}} for i, (field, text) in enumerate(lookups)}}
+
+
+def frequencies_from_response(lookups: list[tuple[str, str]], response: dict) -> Frequencies:
+    """The counts of frequency_request's answer, by (field, term)."""
+    found = response.get("aggregations", {})
+    return Frequencies({lookup: found.get(str(i), {}).get("doc_count", 0) for i, lookup in enumerate(lookups)})
 
 
 def results_from_response(parsed: ParsedQuery, response: dict, page: int = 1, limit: int = 10,

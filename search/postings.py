@@ -183,7 +183,7 @@ class IndexArrays:
                 self._documents.move_to_end(docnum)
             return fields
 
-    # ----- term lookups (what whoosh_query asks a reader) ----------------
+    # ----- term lookups (what plan and whoosh_query ask a reader) --------
 
     def doc_frequency(self, fieldname: str, text: str) -> int:
         """reader.doc_frequency, memoised: each query word asks it for its clitic remainder."""

@@ -1,22 +1,19 @@
-"""Translate a parsed query of ours into OpenSearch / Elasticsearch Query DSL.
+"""Render a query plan (plan.py) to OpenSearch / Elasticsearch Query DSL.
 
-The tree is the one whoosh_query.py compiles, and the translation follows
-it clause for clause, so a cluster loaded from the export (export.py)
-ranks as our engine does. Words are sent as the terms our analyzer made
-(``term`` queries on the normalized form and the stem): the cluster never
-re-analyzes a query, so query analysis is exactly ours, and the weights
-are whoosh_query.WEIGHTS.
+The plan is the one whoosh_query.py renders for our engine, and every
+node of it becomes a clause here, so a cluster loaded from the export
+(export.py) matches the same documents and ranks them by the same rules:
+the same terms and weights per field and level (levels.py), the clitic
+alternatives, the all-words tier of keyword queries, the coordination
+factor of questions, the proximity bonus, phrases with their slop,
+prefix and fuzzy words with their budgets, exclusions and filters
+(tests/test_plan_parity.py compares both renderings). Words are sent as
+the terms our analyzer made (``term`` queries): the cluster never
+re-analyzes a query, so query analysis is exactly ours.
 
-Approximations, each also in docs/scale-out.md:
-
-- tiers: our engine ranks documents holding every content word first.
-  Here a ``constant_score`` clause adds ALL_WORDS_BONUS to them; BM25
-  scores stay far below it, so the tiers keep their order and the score
-  inside a tier is BM25 as before (the backend subtracts the bonus);
-- slop: Lucene's phrase slop counts moves over the whole phrase, ours
-  counts the gap between neighbours: the same for two words;
-- scoring: Lucene's BM25 per field, summed, where Whoosh uses BM25F;
-  the same k1 and b (export.py copies them from searching.SCORING).
+Where the cluster can only approximate our engine, the difference is
+listed once, in APPROXIMATIONS; README.md and docs/scale-out.md print
+that list (tests/test_querydsl.py checks they do).
 """
 
 from __future__ import annotations
@@ -24,23 +21,52 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from .query import And, DateRange, Fuzzy, Node, Not, Or, ParsedQuery, Phrase, Prefix, Soft, SourceFilter, Word
-from .schema import STEM_OF
-from .whoosh_query import MAX_EXPANSIONS, WEIGHTS
+from .levels import FIELD_NAMED, FIELDS, STEM, fields_of
+from .plan import (COORDINATION_EXPONENT, MAX_EXPANSIONS, MAX_QUERY_EXPANSIONS, Bonus, Expansion, Filter, Group,
+                   PlanNode, Span, Terms, Vocabulary, Without, plan_query)
+from .query import ParsedQuery
 
-STEM_SUBFIELD = "stem"  # title.stem, body.stem: the stem level of title and body
 ALL_WORDS_BONUS = 1000.0  # added to documents holding every content word: the first tier
 FRAGMENT_CHARS = 200  # the cluster's own highlight fragment, for clients that use it
 FACET_SIZE = 100  # sources returned in the facet (SaudiNewsNet has 14)
 PHRASE_ANALYZER = "whitespace"  # phrase terms are already ours: split them, change nothing
 
+# Where a cluster ranks or matches otherwise than our engine: the one list,
+# printed verbatim by README.md and docs/scale-out.md.
+APPROXIMATIONS = (
+    f"**Tiers**: our engine ranks the documents holding every content word of a keyword query before "
+    f"the rest; the cluster adds {ALL_WORDS_BONUS:g} to them (a `constant_score` clause). The order is "
+    f"the same while BM25 scores stay below the bonus (a few dozen is typical); the backend subtracts it, "
+    f"so scores read as BM25.",
+    f"**Coordination** (questions): the same factor, (words matched / words)^{COORDINATION_EXPONENT:g}, "
+    f"as a `function_score` whose first matching filter, at least k of the n words, multiplies the "
+    f"score by (k / n)^{COORDINATION_EXPONENT:g}: exact up to the scoring below, at the cost of sending "
+    f"a question's words n + 1 times.",
+    "**Scoring**: BM25 per field with Lucene's idf, summed over the clauses, with our k1 and b (the export "
+    "copies them), as our engine scores. But both engines code field lengths in one byte, not alike; "
+    "Lucene scores in 32-bit floats; and each shard keeps its own idf and average length unless the "
+    "search uses `search_type=dfs_query_then_fetch`. Close scores may swap.",
+    "**Phrase slop**: ours is the number of words allowed between each pair of neighbours, Lucene's the "
+    "number of moves over the whole phrase: the same for two words in order (the proximity bonus too). "
+    "With a slop of 2 or more Lucene also matches two words swapped, and a longer phrase may spend its "
+    "slop unevenly.",
+    "**Phrase and NEAR scores**: ours is the sum of the words' scores in each document holding the "
+    "phrase; Lucene's is BM25 of the phrase's own frequency (a sloppy match counting "
+    "1 / (distance + 1)) with the words' idf summed.",
+    f"**Prefix and fuzzy words**: `top_terms_N` keeps N terms per field, N being our budget (at most "
+    f"{MAX_EXPANSIONS} a word, {MAX_QUERY_EXPANSIONS} a query): for a prefix the first N in term order, "
+    f"as ours; for a fuzzy word the N closest, each boosted by Lucene's edit similarity, where ours "
+    f"keeps the first N within the distance in term order, unboosted.",
+    "**Clitic alternatives** (بمرض also searches مرض): decided on the cluster's own document counts, "
+    "asked in one `size: 0` search before the query: the same counts as ours, except for words that "
+    "Lucene's stemmer stemmed in a `--changes-since` update.",
+)
 
-def es_field(whoosh_field: str) -> str:
-    """The cluster's name for a field of ours: title_stem -> title.stem, title -> title."""
-    for exact, stem in STEM_OF.items():
-        if whoosh_field == stem:
-            return f"{exact}.{STEM_SUBFIELD}"
-    return whoosh_field
+
+def es_field(field: str) -> str:
+    """The cluster's name for a field of ours: title_stem -> title.stem, title -> title, source -> source."""
+    indexed = FIELD_NAMED.get(field)
+    return indexed.cluster_name() if indexed is not None else field
 
 
 def date_value(value: dt.datetime) -> str:
@@ -48,98 +74,77 @@ def date_value(value: dt.datetime) -> str:
     return value.isoformat(timespec="milliseconds")
 
 
-class _Compiler:
-    """One pass over the tree; source: and date: parts are collected as filters."""
-
-    def __init__(self):
-        self.filters: list[dict] = []
-
-    def compile(self, node: Node) -> dict | None:
-        if isinstance(node, Word):
-            return self.word(node)
-        if isinstance(node, Phrase):
-            return self.phrase(node)
-        if isinstance(node, Prefix):
-            return self.per_field(node.field, lambda field, weight: {"prefix": {field: {
-                "value": node.normalized, "boost": weight, "rewrite": f"top_terms_{MAX_EXPANSIONS}"}}})
-        if isinstance(node, Fuzzy):
-            return self.per_field(node.field, lambda field, weight: {"fuzzy": {field: {
-                "value": node.normalized, "fuzziness": node.distance, "prefix_length": 1,
-                "max_expansions": MAX_EXPANSIONS, "transpositions": False, "boost": weight}}})
-        if isinstance(node, (SourceFilter, DateRange)):
-            self.filters.append(filter_clause(node))
-            return None
-        if isinstance(node, Not):
-            return self.combine((node,), "must")
-        if isinstance(node, And):
-            return self.combine(node.children, "must")
-        if isinstance(node, Soft):
-            return self.combine(soft_children(node), "should")
-        if isinstance(node, Or):
-            return self.combine(node.children, "should")
-        raise TypeError(node)
-
-    def combine(self, children, occur: str) -> dict | None:
-        """Join children with must or should; Not children exclude from the whole group.
-
-        A negated source: or date: excludes too (Whoosh's compiler turns it
-        into a positive filter; see docs/scale-out.md).
-        """
-        positive, negative = [], []
-        for child in children:
-            if isinstance(child, Not):
-                inner = child.child
-                clause = filter_clause(inner) if isinstance(inner, (SourceFilter, DateRange)) else self.compile(inner)
-                if clause is not None:
-                    negative.append(clause)
-                continue
-            clause = self.compile(child)
-            if clause is not None:
-                positive.append(clause)
-        if not positive and not negative:
-            return None
-        if len(positive) == 1 and not negative:
-            return positive[0]
-        query: dict = {occur: positive} if positive else {}
-        if negative:
-            query["must_not"] = negative
-        return {"bool": query}
-
-    def word(self, word: Word) -> dict:
-        """The normalized form at the exact level, the stem at the stem level, weighted per field."""
-        clauses = []
-        for field, weight in fields_for(word.field):
-            text = word.stem if field.endswith("_stem") else word.normalized
-            if text is not None:
-                clauses.append({"term": {es_field(field): {"value": text, "boost": weight}}})
-        return either(clauses)
-
-    def phrase(self, phrase: Phrase) -> dict:
-        """match_phrase in order; NEAR (unordered) is a span_near. No stem level if a word is a stopword."""
-        has_stopword = any(w.stem is None for w in phrase.words)
-        clauses = []
-        for field, weight in fields_for(phrase.field):
-            stem_level = field.endswith("_stem")
-            if stem_level and has_stopword:
-                continue  # the stem level has no stopwords to match
-            texts = [w.stem if stem_level else w.normalized for w in phrase.words]
-            name = es_field(field)
-            if phrase.ordered:
-                clauses.append({"match_phrase": {name: {"query": " ".join(texts), "slop": phrase.slop,
-                                                        "analyzer": PHRASE_ANALYZER, "boost": weight}}})
-            else:
-                clauses.append({"span_near": {"clauses": [{"span_term": {name: text}} for text in texts],
-                                              "slop": phrase.slop, "in_order": False, "boost": weight}})
-        return either(clauses)
-
-    def per_field(self, field_only: str | None, clause) -> dict:
-        """A prefix or fuzzy word on every weighted field (only title's with title:)."""
-        return either([clause(es_field(field), weight) for field, weight in fields_for(field_only)])
+def render(node: PlanNode) -> dict:
+    """The Query DSL clause of a plan node."""
+    if isinstance(node, Terms):
+        return either([{"term": {es_field(t.field): {"value": t.text, "boost": t.weight}}} for t in node.terms])
+    if isinstance(node, Span):
+        return span_clause(node)
+    if isinstance(node, Expansion):
+        return either([expansion_clause(node, field, weight) for field, weight in node.fields])
+    if isinstance(node, Filter):
+        return filter_clause(node)
+    if isinstance(node, Group):
+        return group_clause(node)
+    if isinstance(node, Bonus):
+        return {"bool": {"must": [render(node.required)], "should": [render(node.bonus)]}}
+    if isinstance(node, Without):
+        return {"bool": {"must": [{"match_all": {}}], "must_not": [render(node.child)]}}
+    raise TypeError(node)
 
 
-def fields_for(field_only: str | None):
-    """(whoosh field, weight) pairs of WEIGHTS, only those of field_only when given."""
-    return [(field, weight) for field, weight in WEIGHTS.items() if not field_only or field.startswith(field_only)]
+def group_clause(group: Group) -> dict:
+    """bool must (all) or should (any), a function_score (coordinated); exclusions as must_not.
+
+    No child: match_all less the exclusions, each document scored 1, as
+    our engine scores them.
+    """
+    children = [render(child) for child in group.children]
+    excluded = [render(child) for child in group.excluded]
+    if len(children) == 1 and not excluded:
+        return children[0]
+    if not children:
+        return {"bool": {"must": [{"match_all": {}}], "must_not": excluded}}
+    if len(children) > 1 and group.op == "coordinated":
+        clause = coordinated(children, group.exponent)
+        return {"bool": {"must": [clause], "must_not": excluded}} if excluded else clause
+    query: dict = {"must" if group.op == "all" else "should": children}
+    if excluded:
+        query["must_not"] = excluded
+    return {"bool": query}
+
+
+def coordinated(parts: list[dict], exponent: float) -> dict:
+    """Any of parts, the summed score times (parts matched / parts) ** exponent.
+
+    function_score applies the first function whose filter matches: the
+    filters ask for at least k parts, k from all of them down to one.
+    """
+    n = len(parts)
+    functions = [{"filter": {"bool": {"should": parts, "minimum_should_match": k}}, "weight": (k / n) ** exponent}
+                 for k in range(n, 0, -1)]
+    return {"function_score": {"query": {"bool": {"should": parts}}, "functions": functions,
+                               "score_mode": "first", "boost_mode": "multiply"}}
+
+
+def span_clause(span: Span) -> dict:
+    """match_phrase in order; NEAR (any order) is a span_near of span_terms. The slop is the plan's."""
+    name = es_field(span.field)
+    if span.ordered:
+        return {"match_phrase": {name: {"query": " ".join(span.texts), "slop": span.slop,
+                                        "analyzer": PHRASE_ANALYZER, "boost": span.weight}}}
+    return {"span_near": {"clauses": [{"span_term": {name: text}} for text in span.texts],
+                          "slop": span.slop, "in_order": False, "boost": span.weight}}
+
+
+def expansion_clause(node: Expansion, field: str, weight: float) -> dict:
+    """A prefix or fuzzy query on one field: its top node.per_field terms, each scored (top_terms_N)."""
+    name, rewrite = es_field(field), f"top_terms_{node.per_field}"
+    if node.kind == "prefix":
+        return {"prefix": {name: {"value": node.text, "boost": weight, "rewrite": rewrite}}}
+    return {"fuzzy": {name: {"value": node.text, "fuzziness": node.distance, "prefix_length": node.prefix,
+                             "max_expansions": node.per_field, "transpositions": node.transpositions,
+                             "rewrite": rewrite, "boost": weight}}}
 
 
 def either(clauses: list[dict]) -> dict:
@@ -147,15 +152,9 @@ def either(clauses: list[dict]) -> dict:
     return clauses[0] if len(clauses) == 1 else {"bool": {"should": clauses}}
 
 
-def soft_children(node: Soft) -> tuple[Node, ...]:
-    """Drop stopwords from plain words, unless nothing else is left (as whoosh_query does)."""
-    content = tuple(c for c in node.children if not (isinstance(c, Word) and c.stem is None and not c.exact))
-    return content or node.children
-
-
-def filter_clause(node: SourceFilter | DateRange) -> dict:
+def filter_clause(node: Filter) -> dict:
     """source: as a term on the keyword field, date: as a range (bounds inclusive)."""
-    if isinstance(node, SourceFilter):
+    if node.source is not None:
         return {"term": {"source": node.source}}
     return date_range(node.start, node.end)
 
@@ -171,34 +170,33 @@ def date_range(start: dt.datetime | None, end: dt.datetime | None) -> dict:
 
 def highlight_fields() -> dict:
     """The cluster's highlight on the original text of every weighted field (from _source)."""
-    fields = {es_field(field): {"fragment_size": FRAGMENT_CHARS, "number_of_fragments": 1} for field in WEIGHTS}
+    fields = {field.cluster_name(): {"fragment_size": FRAGMENT_CHARS, "number_of_fragments": 1} for field in FIELDS}
     return {"fields": dict(sorted(fields.items()))}
 
 
 def to_query_dsl(parsed: ParsedQuery, limit: int = 10, page: int = 1, since: dt.datetime | None = None,
                  until: dt.datetime | None = None, source: str | None = None, sort: str = "relevance",
-                 time_limit: float | None = None, highlight: bool = True) -> dict:
+                 time_limit: float | None = None, highlight: bool = True,
+                 vocabulary: Vocabulary | None = None) -> dict:
     """A _search body for a parsed query and the same options as Index.search.
 
-    Top-level plain words get the all-words tier (a bonus clause); source:,
-    date: and the options become non-scoring filters; sort="date" orders
-    newest first, as the local engine does.
+    vocabulary gives the document frequencies the plan's clitic
+    alternatives are decided on (opensearch_backend asks the cluster);
+    without one, no alternatives are searched. A keyword query's
+    all-words tier is a bonus clause; source:, date: and the options
+    become non-scoring filters; sort="date" orders newest first, without
+    tiers, as the local engine does.
     """
-    compiler = _Compiler()
-    query = compiler.compile(parsed.root) if parsed.root is not None else None
-    filters = compiler.filters
+    plan = plan_query(parsed, vocabulary)
+    filters = [filter_clause(f) for f in plan.filters]
     if source:
         filters.append({"term": {"source": source}})
     if since or until:
         filters.append(date_range(since, until))
 
-    top: dict = {"must": [query if query is not None else {"match_all": {}}]}
-    if isinstance(parsed.root, Soft) and sort != "date":
-        tier = _Compiler()  # a second pass: its filters are already collected above
-        words = [tier.compile(c) for c in soft_children(parsed.root) if not isinstance(c, Not)]
-        words = [w for w in words if w is not None]
-        if len(words) > 1:
-            top["should"] = [{"constant_score": {"filter": {"bool": {"must": words}}, "boost": ALL_WORDS_BONUS}}]
+    top: dict = {"must": [render(plan.query) if plan.query is not None else {"match_all": {}}]}
+    if plan.all_words is not None and sort != "date":
+        top["should"] = [{"constant_score": {"filter": render(plan.all_words), "boost": ALL_WORDS_BONUS}}]
     if filters:
         top["filter"] = filters
     body: dict = {
@@ -237,8 +235,8 @@ def search_template() -> dict:
     Lucene's stemmer, and stopwords still count at the exact level: our
     own backend sends to_query_dsl() instead.
     """
-    weighted = [f"{es_field(field)}^{weight}" for field, weight in WEIGHTS.items()]
-    stem_fields = [es_field(field) for field in WEIGHTS if field.endswith("_stem")]
+    weighted = [f"{field.cluster_name()}^{field.weight}" for field in FIELDS]
+    stem_fields = [field.cluster_name() for field in fields_of(level=STEM)]
     body = {
         "query": {"bool": {
             "must": [{"multi_match": {"query": _QUERY, "type": "most_fields", "fields": weighted}}],

@@ -1,9 +1,10 @@
 """The Whoosh schema: every field, and at which analysis level it is indexed.
 
-Title and body are indexed twice: ``title``/``body`` hold normalized words
-(exact level, stopwords kept, so phrases and =word work) and
-``title_stem``/``body_stem`` hold light stems (recall level). The body is
-stored as written, so snippets and highlights come from the original text.
+Title and body are indexed once per level of levels.LEVELS: ``title``/``body``
+hold normalized words (exact level, stopwords kept, so phrases and =word
+work) and ``title_stem``/``body_stem`` hold light stems (recall level). The
+exact fields store the text as written, so snippets and highlights come
+from the original text.
 
 A document read from a .jsonl record also carries ``digest``, a column
 (neither indexed nor stored) holding a hash of its fields: an update of a
@@ -19,12 +20,8 @@ from whoosh.columns import FixedBytesColumn
 from whoosh.fields import COLUMN, DATETIME, ID, STORED, TEXT, Schema
 from whoosh.formats import Positions
 
-from .analyze import exact_analyzer, stem_analyzer, stem_positions, word_positions
+from .levels import EXACT, LEVEL_NAMED, LEVELS, TEXT_FIELDS
 
-# Field names, in one place: queries, snippets and the export refer to them.
-EXACT_FIELDS = ("title", "body")
-STEM_FIELDS = ("title_stem", "body_stem")
-STEM_OF = {"title": "title_stem", "body": "body_stem"}
 DIGEST_FIELD = "digest"  # bookkeeping of updates, not part of an article: never searched, shown or exported
 DIGEST_BYTES = 16
 
@@ -42,11 +39,8 @@ class ArabicText(TEXT):
     through this field equals one built through the analyzer.
     """
 
-    LEVELS = {"exact": (exact_analyzer, word_positions), "stem": (stem_analyzer, stem_positions)}
-
     def __init__(self, level: str, stored: bool = False):
-        analyzer, _ = self.LEVELS[level]
-        super().__init__(analyzer=analyzer(), stored=stored, phrase=True)
+        super().__init__(analyzer=LEVEL_NAMED[level].analyzer(), stored=stored, phrase=True)
         self.level = level
 
     def index(self, value, **kwargs):
@@ -71,8 +65,7 @@ class ArabicText(TEXT):
 
         writer.TermPool.add_positions files these directly, without index()'s tuples.
         """
-        _, positions_of = self.LEVELS[self.level]
-        return positions_of(value)
+        return LEVEL_NAMED[self.level].positions(value)
 
 
 @lru_cache(maxsize=65536)
@@ -82,14 +75,16 @@ def encode_single_position(position: int) -> bytes:
 
 
 def build_schema() -> Schema:
-    """A fresh schema; Whoosh pickles it into the index, so analyzers must pickle."""
+    """A fresh schema; Whoosh pickles it into the index, so analyzers must pickle.
+
+    Every text field at every level; the exact level stores the original text.
+    """
+    text_fields = {level.field(text): ArabicText(level.name, stored=level is EXACT)
+                   for text in TEXT_FIELDS for level in LEVELS}
     return Schema(
         id=ID(stored=True, unique=True),
         path=ID(stored=True),
-        title=ArabicText("exact", stored=True),
-        title_stem=ArabicText("stem"),
-        body=ArabicText("exact", stored=True),
-        body_stem=ArabicText("stem"),
+        **text_fields,
         url=STORED,
         date=DATETIME(stored=True, sortable=True),
         source=ID(stored=True, sortable=True),

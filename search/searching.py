@@ -3,7 +3,7 @@
 Keyword queries rank in two tiers: documents holding every content word
 first, then those missing some, so complete matches are never buried and
 a query never comes back empty for lack of one word. Questions rank by
-BM25 with a coordination factor instead (why: whoosh_query.py). Within a
+BM25 with a coordination factor instead (why: plan.py). Within a
 tier, BM25 over both analysis levels (scoring.LuceneBM25) orders the
 documents.
 

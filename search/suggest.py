@@ -19,6 +19,7 @@ from __future__ import annotations
 from whoosh.support.levenshtein import distance
 
 from .deadline import Deadline, SearchStopped
+from .levels import STEM, fields_of
 from .query import ParsedQuery
 
 SIMILAR_LETTERS = [set("ضظ"), set("ذزد"), set("سصث"), set("تط"), set("هح"), set("قك"), set("اء")]
@@ -126,4 +127,4 @@ def _unknown_stem(reader, stem: str | None) -> bool:
     """True for a content word whose stem no document holds: منطقة is no typo when المنطقة is indexed."""
     if stem is None:
         return False
-    return not any(reader.doc_frequency(field, stem) for field in ("body_stem", "title_stem"))
+    return not any(reader.doc_frequency(field.name, stem) for field in fields_of(level=STEM))

@@ -42,9 +42,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .analyze import tokenize
 from .index import Index, IndexFolderError
+from .levels import EXACT, field_names
 from .query import MAX_QUERY_LENGTH, ParsedQuery, QueryError, parse_date, parse_query
 from .results import Hit, SearchResults
-from .schema import EXACT_FIELDS
 from .searching import DEFAULT_TIME_LIMIT
 from .snippets import Match, find_matches
 
@@ -247,7 +247,7 @@ def complete(reader, text: str, count: int = MAX_COMPLETIONS) -> dict:
     if len(prefix) < MIN_PREFIX:
         return {"query": text, "prefix": prefix, "completions": []}
     documents: dict[str, int] = {}
-    for field in EXACT_FIELDS:
+    for field in field_names(EXACT):
         for scanned, term in enumerate(reader.expand_prefix(field, prefix)):
             if scanned >= MAX_SCANNED_TERMS:
                 break

@@ -28,11 +28,12 @@ from search.export import (
     EXACT_ANALYZER, INDEX_FILE, MANIFEST_FILE, STEM_ANALYZER, TEMPLATE_FILE, ExportError, analysis_settings,
     export_changes, export_opensearch,
 )
+from search.levels import STEM, field_names
 from search.normalize import DIACRITIC_RANGES, FOLD, fold_char, normalize_text
 from search.opensearch_backend import BackendError, OpenSearchBackend, results_from_response, split_url
 from search.query import parse_query
 from search.querydsl import ALL_WORDS_BONUS
-from search.schema import DIGEST_FIELD, STEM_FIELDS, build_schema
+from search.schema import DIGEST_FIELD, build_schema
 from search.searching import SCORING
 from search.stopwords import STOPWORDS
 
@@ -230,7 +231,7 @@ def test_two_analyzers_exact_and_stem(exported):
 def test_every_schema_field_has_a_mapping(exported):
     """Every field but the stem levels (sub-fields) and the digest of updates, which no exported document has."""
     properties = index_json(exported[1])["mappings"]["properties"]
-    assert set(properties) == set(build_schema().names()) - set(STEM_FIELDS) - {DIGEST_FIELD}
+    assert set(properties) == set(build_schema().names()) - set(field_names(STEM)) - {DIGEST_FIELD}
     for name in ("title", "body"):
         assert properties[name] == {"type": "text", "analyzer": EXACT_ANALYZER,
                                     "fields": {"stem": {"type": "text", "analyzer": STEM_ANALYZER}}}

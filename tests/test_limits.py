@@ -20,11 +20,13 @@ import pytest
 from test_reliability import run_cli
 
 from search import Index, searching
+from search.levels import WEIGHTS
+from search.plan import MAX_EXPANSIONS, MAX_QUERY_EXPANSIONS
 from search.postings import SCAN_CHUNK, IndexArrays
 from search.query import MAX_QUERY_LENGTH, parse_query
 from search.searching import top_documents
 from search.suggest import MAX_CANDIDATES
-from search.whoosh_query import MAX_EXPANSIONS, MAX_QUERY_EXPANSIONS, WEIGHTS, to_whoosh
+from search.whoosh_query import to_whoosh
 
 REPO = Path(__file__).resolve().parent.parent
 DAY = REPO.parent / "shared" / "corpora" / "saudinewsnet" / "dataset" / "2015-07-21.zip"

@@ -24,9 +24,11 @@ from click.testing import CliRunner
 
 import cli
 from search import Index, QueryError, parse_query
+from search.levels import WEIGHTS
+from search.plan import MAX_EXPANSIONS
 from search.query import MAX_QUERY_LENGTH, MAX_NESTING
 from search.sources import EMPTY, NOT_TEXT, WARNING, Problem
-from search.whoosh_query import MAX_EXPANSIONS, WEIGHTS, to_whoosh
+from search.whoosh_query import to_whoosh
 
 REPO = Path(__file__).resolve().parents[1]
 CLI = REPO / "cli.py"
