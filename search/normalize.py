@@ -61,6 +61,13 @@ EASTERN_DIGITS = "\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669"
 PERSIAN_DIGITS = "\u06f0\u06f1\u06f2\u06f3\u06f4\u06f5\u06f6\u06f7\u06f8\u06f9"
 for _digits in (EASTERN_DIGITS, PERSIAN_DIGITS):
     FOLD.update({digit: str(value) for value, digit in enumerate(_digits)})
+DIGITS_FOLD = str.maketrans({digit: str(value) for digits in (EASTERN_DIGITS, PERSIAN_DIGITS)
+                             for value, digit in enumerate(digits)})
+
+
+def fold_digits(text: str) -> str:
+    """text with its Arabic-Indic and Persian digits as ASCII ones, nothing else changed: for dates and numbers typed."""
+    return text.translate(DIGITS_FOLD)
 
 
 def is_dropped(char: str) -> bool:

@@ -28,6 +28,7 @@ from .querydsl import ALL_WORDS_BONUS, es_field, to_query_dsl
 from .results import Hit, SearchResults
 from .searching import DEFAULT_TIME_LIMIT, MAX_LIMIT
 from .snippets import best_snippet, find_matches
+from .sources import parse_date as parse_seed_date
 
 DEFAULT_INDEX_NAME = "arabic-search"
 REQUEST_TIMEOUT = 30.0  # seconds for one HTTP request, beyond the query's own time limit
@@ -146,7 +147,5 @@ def hit_from_source(rank: int, document: dict, score: float | None, parsed: Pars
 
 
 def parse_date(value: str | None) -> dt.datetime | None:
-    """The exported date ("2015-07-21 02:51:32" or ISO 8601) as a naive datetime."""
-    if not value:
-        return None
-    return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).replace(tzinfo=None)
+    """The exported date ("2015-07-21 02:51:32" or ISO 8601) as a naive datetime, read as a seed's date is."""
+    return parse_seed_date(value) if value else None

@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 
 from .analyze import stem_or_none, tokenize
+from .normalize import fold_digits
 
 MAX_QUERY_LENGTH = 2000
 DEFAULT_NEAR_DISTANCE = 5
@@ -414,9 +415,10 @@ def parse_date(text: str, position: int | None = None, end_of_period: bool = Fal
 
     The last period of the calendar (9999, 9999-12, 9999-12-31) ends at
     datetime.max: the start of the next one is past what datetime holds.
+    Arabic-Indic and Persian digits read as their ASCII ones (٢٠١٥).
     """
     try:
-        parts = [int(part) for part in text.split("-")]
+        parts = [int(part) for part in fold_digits(text).split("-")]
         if not 1 <= len(parts) <= 3:
             raise ValueError(text)
         start = dt.datetime(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
@@ -438,7 +440,7 @@ def parse_date(text: str, position: int | None = None, end_of_period: bool = Fal
 def parse_date_range(value: str, position: int | None = None) -> DateRange:
     """date:2015-07-01..2015-07-31, date:>2015-08, date:<2015, date:2015-07-21."""
     try:
-        return _date_range(value.translate(str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")), position)
+        return _date_range(fold_digits(value), position)
     except OverflowError:  # date:<1 or date:>9999 reach past the calendar
         raise QueryError(f"date {value!r} is out of range (years 1 to 9999)", position) from None
 

@@ -26,6 +26,7 @@ from typing import NamedTuple
 
 from .analyze import TOKEN_PATTERN, stem_or_none, tokenize
 from .deadline import Deadline
+from .distance import within
 from .normalize import FOLD_TABLE, OffsetMap, is_dropped, normalize_with_offsets
 from .query import Fuzzy, ParsedQuery, Prefix, Word
 from .stem import strip_prefix
@@ -247,7 +248,7 @@ def _match_rule(term, original: str, normalized: str) -> str | None:
         stem = stem_or_none(normalized) or normalized
         return "prefix search" if normalized.startswith(term.normalized) or stem.startswith(term.normalized) else None
     if isinstance(term, Fuzzy):
-        return "fuzzy" if _within(normalized, term.normalized, term.distance) else None
+        return "fuzzy" if within(normalized, term.normalized, term.distance) else None
     word: Word = term
     if normalized == word.normalized:
         if original == word.text:
@@ -295,19 +296,6 @@ def _strip_prefix(word: str) -> str:
 def _without_marks(text: str) -> str:
     """text without its diacritics, tatweel and format marks (memoized: the same words recur on a page)."""
     return "".join(c for c in text if not is_dropped(c))
-
-
-def _within(a: str, b: str, limit: int) -> bool:
-    """Levenshtein distance of a and b is at most limit."""
-    if abs(len(a) - len(b)) > limit:
-        return False
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, 1):
-        current = [i]
-        for j, char_b in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b)))
-        previous = current
-    return previous[-1] <= limit
 
 
 def best_snippet(text: str, matches: list[Match], size: int = SNIPPET_TOKENS) -> Snippet:

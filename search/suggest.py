@@ -16,9 +16,8 @@ are compared first, where a typo near its end puts them.
 
 from __future__ import annotations
 
-from whoosh.support.levenshtein import distance
-
 from .deadline import Deadline, SearchStopped
+from .distance import edit_distance, within
 from .levels import STEM, fields_of
 from .query import ParsedQuery
 
@@ -43,15 +42,8 @@ def substitution_cost(a: str, b: str) -> float:
 
 
 def arabic_edit_distance(a: str, b: str) -> float:
-    """Levenshtein distance where look-alike and sound-alike Arabic letters cost half."""
-    previous = [float(j) for j in range(len(b) + 1)]
-    for i, char_a in enumerate(a, 1):
-        current = [float(i)]
-        for j, char_b in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1,
-                               previous[j - 1] + substitution_cost(char_a, char_b)))
-        previous = current
-    return previous[-1]
+    """The edit distance of a and b where look-alike and sound-alike Arabic letters cost half."""
+    return edit_distance(a, b, substitution_cost)
 
 
 def suggest_word(reader, word: str, deadline: Deadline | None = None) -> str | None:
@@ -69,7 +61,7 @@ def suggest_word(reader, word: str, deadline: Deadline | None = None) -> str | N
         for candidate in candidates:
             if candidate == word or abs(len(candidate) - len(word)) > MAX_EDITS:
                 continue
-            if distance(candidate, word, limit=MAX_EDITS) > MAX_EDITS:
+            if not within(candidate, word, MAX_EDITS):
                 continue
             cost = arabic_edit_distance(word, candidate)
             frequency = reader.doc_frequency("body", candidate)

@@ -78,5 +78,6 @@ def test_since_and_until_take_strings_as_the_command_line_reads_them(small):
     assert found(since="2015-08") == found(since=dt.datetime(2015, 8, 1)) == ["oil"]
     assert found(until="2015-07") == found(until=dt.datetime(2015, 7, 31, 23, 59, 59)) == ["school"]
     assert found(until="2015-07-21") == found(until=dt.date(2015, 7, 21)) == ["school"]  # the whole day
-    assert found(since="٢٠١٥-٠٨") == ["oil"]
+    assert found(since="٢٠١٥-٠٨") == found(since="۲۰۱۵-۰۸") == ["oil"]  # Arabic-Indic, Persian digits
+    assert [hit.id for hit in small.search("النفط date:۲۰۱۵-۰۸").hits] == ["oil"]
     assert set(found(since="2015", until="2015")) == {"school", "oil"}

@@ -206,3 +206,30 @@ def test_news_bodies_match_the_reference():
         tokens = reference_tokens(text)
         for query in parsed:
             assert_same_as_reference(text, query, sizes=(5, 30), tokens=tokens)
+
+
+def test_a_fuzzy_word_highlights_what_the_index_matched_through_a_swap(tmp_path):
+    """الرايض~1 finds الرياض (two neighbours swapped: one edit for the index): its highlight must agree."""
+    from search import Index
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "riyadh.txt").write_text("طقس\nارتفعت درجات الحرارة في الرياض أمس.", encoding="utf-8")
+    index = Index(tmp_path / "index")
+    index.update(seeds)
+    [hit] = index.search("الرايض~1").hits
+    assert [match.original for match in find_matches("ارتفعت درجات الحرارة في الرياض أمس.",
+                                                    parse_query("الرايض~1"))] == ["الرياض"]
+    assert [hit.snippet[start:end] for start, end in hit.highlights] == ["الرياض"]
+
+
+def test_edit_distance_counts_a_swap_as_one_edit_as_whoosh_does():
+    from whoosh.support.levenshtein import damerau_levenshtein
+
+    from search.distance import edit_distance, within
+
+    words = ["الرياض", "الرايض", "الرياص", "رياض", "مدرسة", "مدرسه", "مدارس", "", "ا"]
+    for a in words:
+        for b in words:
+            assert edit_distance(a, b) == damerau_levenshtein(a, b), (a, b)
+    assert within("الرايض", "الرياض", 1) and not within("مدارس", "مدرسة", 1)
