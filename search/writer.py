@@ -679,7 +679,11 @@ class _BufferedSubWriterTask(SubWriterTask):
                 if jobinfo is None:
                     break
                 self._process_file(*jobinfo)
-            segment = writer._finalize_segment()
+            if writer._added:
+                segment = writer._finalize_segment()
+            else:  # started with the writer but given no job: no segment to list (its files are cleaned up)
+                writer._close_segment()
+                segment = None
             self.resultqueue.put(("done", writer.pool.fieldnames, segment))
         except Exception as error:
             self.resultqueue.put(("failed", _reason(error), None))
@@ -791,7 +795,7 @@ class ParallelWriter(MpWriter):
         for _ in self.tasks:
             self._put(None)
         finalsegments = self._merge_segments(mergetype, optimize, merge)
-        finalsegments += self._segments_of_tasks()
+        finalsegments += [segment for segment in self._segments_of_tasks() if segment is not None]
         for task in self.tasks:
             task.join(timeout=WORKER_POLL_SECONDS * 10)  # each ends right after its segment
         if self._added:

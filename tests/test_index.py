@@ -198,3 +198,16 @@ def test_a_saudinewsnet_day_indexes_as_it_is(tmp_path):
     assert stats.documents == summary.added
     assert len(stats.sources) > 5
     assert stats.first_date.startswith("2015-08")
+
+
+def test_a_full_build_lists_no_empty_segment(tmp_path):
+    """Both writer processes start with the writer; one given no document leaves no segment (nor files) behind."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "rain.txt").write_text("أمطار غزيرة\nتوقعت الأرصاد الجوية أمطاراً غزيرة على مكة.", encoding="utf-8")
+    index = Index(tmp_path / "index")
+    assert index.update(seeds, full=True).added == 1
+    segments = index.open_whoosh()._segments()
+    assert [segment.doc_count_all() for segment in segments] == [1]
+    names = {path.name.split(".")[0] for path in index.generation_dir().glob("MAIN_*.*")}
+    assert names == {segments[0].segment_id()}
