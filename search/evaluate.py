@@ -32,6 +32,7 @@ from whoosh.query.spans import Span, SpanNear2, bisect_spans
 from .deadline import Deadline
 from .postings import IndexArrays
 from .scoring import Coordinated, LuceneBM25, lucene_idf
+from .scoring import bm25 as bm25_score  # the inner bm25() below builds Matches
 
 
 class Matches(NamedTuple):
@@ -132,7 +133,7 @@ class Evaluator:
             length = self.arrays.lengths(fieldname)[postings.ids]
             idf = lucene_idf(self.reader.doc_count_all(), postings.doc_frequency)
             average_length = self.reader.field_length(fieldname) / (self.reader.doc_count_all() or 1) or 1
-            return Matches(postings.ids, idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / average_length)))
+            return Matches(postings.ids, bm25_score(idf, tf, length, average_length, b, k1))  # arrays, elementwise
 
         return self.arrays.scores((fieldname, text, b, k1), bm25)
 

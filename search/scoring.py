@@ -33,7 +33,10 @@ def lucene_idf(doc_count: int, doc_frequency: int) -> float:
 
 
 def bm25(idf: float, tf: float, length: float, average_length: float, b: float, k1: float) -> float:
-    """One term in one field: saturating term frequency, normalized by field length."""
+    """One term in one field: saturating term frequency, normalized by field length.
+
+    The one BM25 formula: evaluate.py applies it to numpy arrays of a term's documents at once.
+    """
     return idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / average_length))
 
 
