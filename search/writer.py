@@ -674,10 +674,7 @@ class _BufferedSubWriterTask(SubWriterTask):
         try:
             ix = self.storage.open_index(self.indexname)
             writer = self.writer = BufferedSegmentWriter(ix, _lk=False, **self.kwargs)
-            while True:
-                jobinfo = self.jobqueue.get()
-                if jobinfo is None:
-                    break
+            while (jobinfo := self.jobqueue.get()) is not None:
                 self._process_file(*jobinfo)
             if writer._added:
                 segment = writer._finalize_segment()
@@ -721,6 +718,7 @@ class ParallelWriter(MpWriter):
     def _new_task(self):
         task = _BufferedSubWriterTask(self.storage, self.indexname, self.jobqueue, self.resultqueue,
                                       self.subargs, True)
+        task.daemon = True  # never outlives this process, even one that exits without commit or cancel
         self.tasks.append(task)
         # Forked with SIGINT blocked, so a Ctrl-C before the child ignores it cannot raise there.
         previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
@@ -787,6 +785,11 @@ class ParallelWriter(MpWriter):
                 raise WriterProcessError(f"a writer process failed: {detail}")
             segments.append(segment)
         return segments
+
+    def commit(self, mergetype=None, optimize=None, merge=None):
+        """Always the parallel commit: MpWriter's plain one (nothing added, say only deletions) leaves the subprocesses waiting."""
+        self._check_state()
+        self._commit(mergetype, optimize, merge)
 
     def _commit(self, mergetype, optimize, merge):
         """MpWriter._commit for multisegment: the subprocesses' segments listed beside this one's."""

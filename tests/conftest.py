@@ -1,11 +1,18 @@
 """Shared test helpers: the text alphabet of the property tests and assert_tokens().
 
+Every test must also end with no child process of pytest alive: a writer
+subprocess left waiting would keep pytest, and whatever reads its output,
+from ever ending.
+
 Test modules import these names (``from conftest import ...``); pytest puts
 this folder on sys.path because it is not a package.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+
+import pytest
 from hypothesis import strategies as st
 
 from search.analyze import analyze, exact_analyzer
@@ -90,3 +97,12 @@ def assert_tokens(text: str, expected: list[tuple[str, int, int]]) -> None:
         for t in exact_analyzer()(text, chars=True, positions=True)
     ]
     assert whoosh_tokens == [(word, start, end, pos) for pos, (word, start, end) in enumerate(expected)]
+
+
+@pytest.fixture(autouse=True)
+def no_child_process_left_running():
+    yield
+    left = multiprocessing.active_children()
+    for child in left:
+        child.kill()
+    assert not left, f"the test left child processes running: {left}"
