@@ -1,8 +1,10 @@
 """The command line: parse arguments, call the library, render with rich.
 
-Exit codes: 0 ok, 1 no results, 2 usage or input error. Library errors are
-caught in one place (``main``) and printed as one line; ``--debug`` shows
-the traceback instead.
+Exit codes: 0 ok, 1 no results, 2 usage or input error, 130 interrupted
+(Ctrl-C). Library errors are turned into one line in one place
+(``run_guarded``), Ctrl-C in another (``Commands.invoke``); ``--debug``
+shows the traceback instead. A record without text is a warning and
+leaves the exit code 0.
 """
 
 from __future__ import annotations
@@ -25,10 +27,10 @@ from rich.table import Table
 from rich.text import Text
 
 import search
-from search.export import ExportError, export_changes, export_opensearch
-from search.index import default_index_dir
-from search.opensearch_backend import BackendError, OpenSearchBackend
-from search.query import parse_date
+from search.opensearch.backend import BackendError, OpenSearchBackend
+from search.opensearch.export import ExportError, export_changes, export_opensearch
+from search.query.language import parse_date
+from search.store.index import default_index_dir
 
 EXIT_OK, EXIT_NO_RESULTS, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
@@ -229,12 +231,12 @@ BIDI_OPTION = click.option(
 )
 INDEX_OPTION = click.option(
     "--index", "index_dir", type=click.Path(path_type=Path), default=None,
-    help=f"Index folder (default: ${search.index.INDEX_ENV} or ./.index).",
+    help=f"Index folder (default: ${search.store.index.INDEX_ENV} or ./.index).",
 )
 SEEDS_OPTION = click.option(
     "--seeds", "seeds_dir", type=click.Path(path_type=Path), default=None,
     help="Seeds folder. Default: the folder the index was built from; for a new index "
-         f"${search.index.SEEDS_ENV} or ./seeds. Only 'index --seeds' switches an index to another folder.",
+         f"${search.store.index.SEEDS_ENV} or ./seeds. Only 'index --seeds' switches an index to another folder.",
 )
 
 
@@ -538,8 +540,8 @@ def stats(index_dir, seeds_dir, list_problems, as_json):
         return
     rows = [("index", figures.path),
             ("seeds", (figures.seeds or "-") + (" (missing)" if figures.seeds_missing else ""))]
-    if figures.format != search.index.FORMAT_VERSION:
-        rows.append(("format", f"{figures.format} (this version writes {search.index.FORMAT_VERSION}: "
+    if figures.format != search.store.index.FORMAT_VERSION:
+        rows.append(("format", f"{figures.format} (this version writes {search.store.index.FORMAT_VERSION}: "
                                "'index' rebuilds it)"))
     rows += [
         ("documents", str(figures.documents)),
@@ -604,7 +606,7 @@ def serve(index_dir, seeds_dir, host, port, watch):
     try:
         import uvicorn
 
-        from search.web import create_app, host_names_for
+        from search.web.app import create_app, host_names_for
     except ImportError as error:
         raise Failure(f"the web server needs {error.name or 'fastapi'}: pip install -e '.[web]'") from None
     engine = open_index(index_dir)

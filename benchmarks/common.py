@@ -49,8 +49,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from search.analyze import stem_or_none, tokenize  # noqa: E402  (needs REPO on the path)
-from search.normalize import normalize_text  # noqa: E402
+from search.analysis.normalize import normalize_text  # noqa: E402
+from search.analysis.tokenize import stem_or_none, tokenize  # noqa: E402  (needs REPO on the path)
 from search.sources import Article, read_articles, scan  # noqa: E402
 
 SHARED = REPO.parent / "shared"

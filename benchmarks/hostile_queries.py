@@ -33,7 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from search import Index  # noqa: E402
-from search.query import MAX_QUERY_LENGTH  # noqa: E402
+from search.query.language import MAX_QUERY_LENGTH  # noqa: E402
 
 ARABIC_LETTERS = set("ءآأؤإئابةتثجحخدذرزسشصضطظعغفقكلمنهوىي")
 FUZZY_WORDS = 218

@@ -18,7 +18,7 @@ Two parts, both read from ../shared (beside the repository), never copied:
 2. Retrieval on ARCD (``eval/arcd``: 460 Wikipedia paragraphs, 1,395
    questions, one relevant paragraph each). A small BM25 (k1=1.2, b=0.75,
    Lucene's idf) over title + " " + text; every query term is an OR
-   clause. Terms: our tokenizer (search.analyze.tokenize: normalized words
+   clause. Terms: our tokenizer (search.analysis.tokenize.tokenize: normalized words
    with offsets), our stopwords dropped, then each stemmer applied to the
    normalized word. MRR@10 and R@10 per stemmer. Lucene's stemmer is a port
    of ArabicNormalizer + ArabicStemmer (Lucene 8.7, Apache-2.0), checked
@@ -40,10 +40,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from search.analyze import tokenize  # noqa: E402  (needs REPO on the path)
-from search.normalize import normalize_text  # noqa: E402
-from search.stem import light_stem  # noqa: E402
-from search.stopwords import is_stopword  # noqa: E402
+from search.analysis.normalize import normalize_text  # noqa: E402
+from search.analysis.stem import light_stem  # noqa: E402
+from search.analysis.stopwords import is_stopword  # noqa: E402
+from search.analysis.tokenize import tokenize  # noqa: E402  (needs REPO on the path)
 
 SHARED = REPO.parent / "shared"
 PEERS = SHARED / "eval" / "snowball-arabic" / "peers.tsv"

@@ -7,13 +7,13 @@
         print(hit.rank, hit.title, hit.snippet)
 """
 
-from .analyze import AnalyzedToken, analyze
-from .index import Index, IndexBusyError, IndexFolderError, IndexStats, UpdateSummary
-from .normalize import Normalized, normalize
-from .query import QueryError, parse_query
+from .analysis.normalize import Normalized, normalize
+from .analysis.stem import light_stem
+from .analysis.tokenize import AnalyzedToken, analyze
+from .query.language import QueryError, parse_query
 from .results import Hit, SearchResults, trec_lines
 from .sources import Article, Problem, SeedsError
-from .stem import light_stem
+from .store.index import Index, IndexBusyError, IndexFolderError, IndexStats, UpdateSummary
 
 __all__ = [
     "AnalyzedToken", "Article", "Hit", "Index", "IndexBusyError", "IndexFolderError", "IndexStats",

@@ -24,12 +24,13 @@ from functools import lru_cache
 from itertools import accumulate
 from typing import NamedTuple
 
-from .analyze import TOKEN_PATTERN, stem_or_none, tokenize
+from .analysis.normalize import FOLD_TABLE, OffsetMap, is_dropped, normalize_with_offsets
+from .analysis.stem import strip_prefix
+from .analysis.tokenize import TOKEN_PATTERN, stem_or_none, tokenize
+from .cache_sizes import DOCUMENTS_KEPT
 from .deadline import Deadline
 from .distance import within
-from .normalize import FOLD_TABLE, OffsetMap, is_dropped, normalize_with_offsets
-from .query import Fuzzy, ParsedQuery, Prefix, Word
-from .stem import strip_prefix
+from .query.language import Fuzzy, ParsedQuery, Prefix, Word
 
 SNIPPET_TOKENS = 30  # about two lines of news text
 LEAD_TOKENS = 3  # a snippet window starts this many words before its first match
@@ -498,11 +499,11 @@ class _DropMap(NamedTuple):
         return self.ends[run] + index + 1 - self.at[run]
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=DOCUMENTS_KEPT)
 def _view(text: str) -> _View:
     """The view of text: itself, itself without dropped characters, or normalized (one regex pass but for the last).
 
-    Cached for as many texts as postings.IndexArrays keeps documents: find_matches
+    Cached for as many texts as engine.postings keeps documents: find_matches
     and best_snippet both ask, and a document shown once is often shown again.
     """
     alphabet = _alphabet()

@@ -425,7 +425,7 @@ def iter_articles(seeds_dir: Path, path: str, *, follow_links: bool = False,
     """The articles and problems of one seed file, one at a time in file order; never raises for a bad file.
 
     A .jsonl file is read a line at a time and each article handed on at
-    once, so a dump of any size costs the memory of one record (index.py
+    once, so a dump of any size costs the memory of one record (store/index.py
     writes each article before asking for the next); a fresh cursor, if
     given, follows that read. A .txt, .md or .json file is one text and is
     read whole. follow_links: as for scan, which listed the file; checked

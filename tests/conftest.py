@@ -15,8 +15,10 @@ import multiprocessing
 import pytest
 from hypothesis import strategies as st
 
-from search.analyze import analyze, exact_analyzer
-from search.normalize import normalize_text
+from search.analysis.levels import EXACT
+from search.analysis.normalize import normalize_text
+from search.analysis.tokenize import analyze
+from search.engine.schema import level_analyzer
 
 
 def _chars(low: int, high: int) -> list[str]:
@@ -94,7 +96,7 @@ def assert_tokens(text: str, expected: list[tuple[str, int, int]]) -> None:
         previous_start, previous_end = token.start, token.end
     whoosh_tokens = [
         (t.text, t.startchar, t.endchar, t.pos)
-        for t in exact_analyzer()(text, chars=True, positions=True)
+        for t in level_analyzer(EXACT)(text, chars=True, positions=True)
     ]
     assert whoosh_tokens == [(word, start, end, pos) for pos, (word, start, end) in enumerate(expected)]
 

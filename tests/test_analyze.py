@@ -5,12 +5,14 @@ from __future__ import annotations
 import pickle
 
 import pytest
+from conftest import ARABIC_MIX, assert_tokens
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from conftest import ARABIC_MIX, assert_tokens
-from search.analyze import analyze, exact_analyzer, stem_analyzer
-from search.normalize import normalize
+from search.analysis.levels import EXACT, STEM
+from search.analysis.normalize import normalize
+from search.analysis.tokenize import analyze
+from search.engine.schema import level_analyzer
 
 # Tokenizer ---------------------------------------------------------------
 
@@ -95,7 +97,7 @@ def whoosh_tokens(analyzer, text, **kwargs):
 
 
 def test_exact_analyzer_keeps_stopwords_and_original_offsets():
-    assert whoosh_tokens(exact_analyzer(), SENTENCE) == [
+    assert whoosh_tokens(level_analyzer(EXACT), SENTENCE) == [
         ("ذهب", 0, 3, 0),
         ("الولد", 4, 10, 1),
         ("الي", 11, 14, 2),
@@ -106,7 +108,7 @@ def test_exact_analyzer_keeps_stopwords_and_original_offsets():
 
 
 def test_stem_analyzer_drops_stopwords_and_keeps_position_gaps():
-    assert whoosh_tokens(stem_analyzer(), SENTENCE) == [
+    assert whoosh_tokens(level_analyzer(STEM), SENTENCE) == [
         ("ذهب", 0, 3, 0),
         ("ولد", 4, 10, 1),
         ("مدرس", 15, 23, 3),
@@ -115,38 +117,38 @@ def test_stem_analyzer_drops_stopwords_and_keeps_position_gaps():
 
 
 def test_stem_analyzer_drops_a_diacritized_stopword():
-    assert whoosh_tokens(stem_analyzer(), "قال أنّ الوزير") == [("قال", 0, 3, 0), ("وزير", 8, 14, 2)]
+    assert whoosh_tokens(level_analyzer(STEM), "قال أنّ الوزير") == [("قال", 0, 3, 0), ("وزير", 8, 14, 2)]
 
 
 def test_analyzers_honour_start_pos_and_start_char():
     # Whoosh shifts a second value of a multi-valued field this way.
-    assert whoosh_tokens(stem_analyzer(), "المدرسةِ", start_pos=10, start_char=100) == [("مدرس", 100, 108, 10)]
+    assert whoosh_tokens(level_analyzer(STEM), "المدرسةِ", start_pos=10, start_char=100) == [("مدرس", 100, 108, 10)]
 
 
 def test_analyzers_keep_the_original_slice_when_asked():
-    originals = [t.original for t in exact_analyzer()("وبالمدرسةِ الكبيرة", keeporiginal=True)]
+    originals = [t.original for t in level_analyzer(EXACT)("وبالمدرسةِ الكبيرة", keeporiginal=True)]
     assert originals == ["وبالمدرسةِ", "الكبيرة"]
 
 
 def test_analyzers_pass_an_untokenized_value_through():
-    tokens = [(t.text, t.startchar, t.endchar) for t in exact_analyzer()("المدرسة", tokenize=False, chars=True)]
+    tokens = [(t.text, t.startchar, t.endchar) for t in level_analyzer(EXACT)("المدرسة", tokenize=False, chars=True)]
     assert tokens == [("المدرسة", 0, 7)]
 
 
 def test_query_mode_analyzes_like_index_mode():
-    assert whoosh_tokens(stem_analyzer(), SENTENCE, mode="query") == whoosh_tokens(stem_analyzer(), SENTENCE)
+    assert whoosh_tokens(level_analyzer(STEM), SENTENCE, mode="query") == whoosh_tokens(level_analyzer(STEM), SENTENCE)
 
 
-@pytest.mark.parametrize("make", [exact_analyzer, stem_analyzer])
-def test_analyzer_pickles_to_an_equal_analyzer(make):
-    analyzer = make()
+@pytest.mark.parametrize("level", [EXACT, STEM], ids=["exact", "stem"])
+def test_analyzer_pickles_to_an_equal_analyzer(level):
+    analyzer = level_analyzer(level)
     restored = pickle.loads(pickle.dumps(analyzer))
     assert restored == analyzer
     assert whoosh_tokens(restored, SENTENCE) == whoosh_tokens(analyzer, SENTENCE)
 
 
 def test_exact_and_stem_analyzers_differ():
-    assert exact_analyzer() != stem_analyzer()
+    assert level_analyzer(EXACT) != level_analyzer(STEM)
 
 
 # Properties --------------------------------------------------------------

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from search import Index, QueryError
-from search.query import parse_date
+from search.query.language import parse_date
 
 ARTICLES = [
     {"id": "school", "title": "افتتاح مدرسة جديدة في الرياض", "date": "2015-07-21 09:00:00", "source": "okaz",

@@ -29,10 +29,10 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support import expected_conditions as until  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+from test_web import SCHOOL_HITS, write_seeds  # noqa: E402
 
 from search import Index  # noqa: E402
-from search.web import create_app  # noqa: E402
-from test_web import SCHOOL_HITS, write_seeds  # noqa: E402
+from search.web.app import create_app  # noqa: E402
 
 pytestmark = pytest.mark.slow
 

@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 
 from search import Index
-from search.index import GENERATION, MARKER
-from search.reader_cache import OpenedIndex
-from search.searching import SearchOptions, run_search
+from search.engine.reader_cache import OpenedIndex
+from search.engine.searching import SearchOptions, run_search
+from search.store.index import GENERATION, MARKER
 
 REPO = Path(__file__).resolve().parents[1]
 CLI = REPO / "cli.py"

@@ -1,4 +1,4 @@
-"""The array evaluator (search/evaluate.py) against Whoosh's own matchers, on real news.
+"""The array evaluator (search/engine/evaluate.py) against Whoosh's own matchers, on real news.
 
 The index is built from SaudiNewsNet day files, then updated (an added
 file, a rewritten one) so that it has several segments and deleted
@@ -21,13 +21,13 @@ from hypothesis import strategies as st
 from whoosh import query as wq
 
 from search import Index
-from search.analyze import stem_or_none
-from search.evaluate import Evaluator, Matches, common, pairs_within, spans_match
-from search.normalize import normalize_text
-from search.postings import IndexArrays, decode_positions
-from search.query import parse_query
-from search.searching import SCORING, top_documents
-from search.whoosh_query import to_whoosh
+from search.analysis.normalize import normalize_text
+from search.analysis.tokenize import stem_or_none
+from search.engine.compile import to_whoosh
+from search.engine.evaluate import Evaluator, Matches, common, pairs_within, spans_match
+from search.engine.postings import IndexArrays, decode_positions
+from search.engine.searching import SCORING, top_documents
+from search.query.language import parse_query
 
 REPO = Path(__file__).resolve().parent.parent
 DAYS = REPO.parent / "shared" / "corpora" / "saudinewsnet" / "dataset"

@@ -23,19 +23,26 @@ from hypothesis import given, settings
 
 import cli
 from search import Index, QueryError
-from search.analyze import TOKEN_PATTERN, stem_or_none, tokenize
-from search.export import (
-    EXACT_ANALYZER, INDEX_FILE, MANIFEST_FILE, STEM_ANALYZER, TEMPLATE_FILE, ExportError, analysis_settings,
-    export_changes, export_opensearch,
+from search.analysis.levels import STEM, field_names
+from search.analysis.normalize import DIACRITIC_RANGES, FOLD, fold_char, normalize_text
+from search.analysis.stopwords import STOPWORDS
+from search.analysis.tokenize import TOKEN_PATTERN, stem_or_none, tokenize
+from search.engine.schema import DIGEST_FIELD, build_schema
+from search.engine.searching import SCORING
+from search.opensearch.backend import BackendError, OpenSearchBackend, results_from_response, split_url
+from search.opensearch.export import (
+    EXACT_ANALYZER,
+    INDEX_FILE,
+    MANIFEST_FILE,
+    STEM_ANALYZER,
+    TEMPLATE_FILE,
+    ExportError,
+    analysis_settings,
+    export_changes,
+    export_opensearch,
 )
-from search.levels import STEM, field_names
-from search.normalize import DIACRITIC_RANGES, FOLD, fold_char, normalize_text
-from search.opensearch_backend import BackendError, OpenSearchBackend, results_from_response, split_url
-from search.query import parse_query
-from search.querydsl import ALL_WORDS_BONUS
-from search.schema import DIGEST_FIELD, build_schema
-from search.searching import SCORING
-from search.stopwords import STOPWORDS
+from search.opensearch.querydsl import ALL_WORDS_BONUS
+from search.query.language import parse_query
 
 ARTICLES = {
     "okaz.jsonl": [

@@ -30,8 +30,8 @@ from pathlib import Path
 import pytest
 
 from search import Index
-from search.analyze import analyze
-from search.export import EXACT_ANALYZER, INDEX_FILE, STEM_ANALYZER, export_opensearch
+from search.analysis.tokenize import analyze
+from search.opensearch.export import EXACT_ANALYZER, INDEX_FILE, STEM_ANALYZER, export_opensearch
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 PEER = SHARED / "peers" / "lucene"

@@ -14,9 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from search import Index, QueryError, parse_query
-from search.analyze import analyze, exact_analyzer, stem_analyzer, tokenize
-from search.normalize import normalize
-from search.query import MAX_QUERY_LENGTH, ParsedQuery
+from search.analysis.levels import EXACT, STEM
+from search.analysis.normalize import normalize
+from search.analysis.tokenize import analyze, tokenize
+from search.engine.schema import level_analyzer
+from search.query.language import MAX_QUERY_LENGTH, ParsedQuery
 
 ANY_TEXT = st.text(st.characters(codec="utf-8"), max_size=300)  # every code point but lone surrogates
 
@@ -66,7 +68,7 @@ def test_tokenize_any_text_gives_ordered_nonoverlapping_offsets(text):
 
 @given(ANY_TEXT)
 def test_whoosh_analyzers_accept_any_text(text):
-    for analyzer in (exact_analyzer(), stem_analyzer()):
+    for analyzer in (level_analyzer(EXACT), level_analyzer(STEM)):
         for token in analyzer(text, positions=True, chars=True, mode="index"):
             assert 0 <= token.startchar < token.endchar <= len(text) and token.text
 

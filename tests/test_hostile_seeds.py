@@ -21,6 +21,7 @@ from urllib.parse import quote
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
+from test_reliability import CLI, run_cli, skipped_lines
 
 from search import Index
 from search.sources import (
@@ -37,7 +38,6 @@ from search.sources import (
     read_articles,
     scan,
 )
-from test_reliability import CLI, run_cli, skipped_lines
 
 SCHOOL_TITLE = "افتتاح مدرسة جديدة في الرياض"
 SCHOOL = "افتتحت وزارة التعليم المدرسة الجديدة في حي النرجس، واستقبلت المدرسةُ مئتي طالب في يومها الأول."
@@ -419,7 +419,7 @@ def test_lone_surrogate_through_the_cli_and_the_web(tmp_path):
     pytest.importorskip("fastapi", reason="the web extra is not installed: pip install -e '.[web]'")
     from fastapi.testclient import TestClient
 
-    from search.web import create_app
+    from search.web.app import create_app
 
     seeds = good_seeds(tmp_path)
     write(seeds, "okaz.json", SURROGATE_RECORD)

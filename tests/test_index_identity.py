@@ -1,10 +1,10 @@
 """The fast paths build the very index the plain paths build.
 
 Speed work took three shortcuts: str.translate with a sparse offset map
-instead of one span per character (normalize.py, analyze.tokenize),
+instead of one span per character (analysis/normalize.py, analyze.tokenize),
 fields that compute their postings without Whoosh's Token stream
 (schema.ArabicText), and writers that file postings per term and write
-W3 blocks themselves (writer.py). Each is checked against the plain way
+W3 blocks themselves (engine/writer.py). Each is checked against the plain way
 on real news text and on generated text: same tokens and offsets, same
 terms, postings, positions, field lengths, stored fields and columns,
 and, where the bytes can be the same, the same segment files.
@@ -19,20 +19,20 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import ARABIC_MIX
 from hypothesis import example, given, settings
 from whoosh import index as whoosh_index
 from whoosh.analysis import Filter, Token, Tokenizer
 from whoosh.fields import TEXT, Schema
 
-from conftest import ARABIC_MIX
-from search.analyze import TOKEN_PATTERN, tokenize
-from search.index import document_fields
-from search.normalize import normalize, normalize_text, normalize_with_offsets
-from search.schema import DIGEST_FIELD, ArabicText, build_schema
-from search.sources import Article, read_articles
-from search.stem import light_stem
-from search.stopwords import is_stopword
-from search.writer import BufferedSegmentWriter, open_writer
+from search.analysis.normalize import normalize, normalize_text, normalize_with_offsets
+from search.analysis.stem import light_stem
+from search.analysis.stopwords import is_stopword
+from search.analysis.tokenize import TOKEN_PATTERN, tokenize
+from search.engine.schema import DIGEST_FIELD, ArabicText, build_schema
+from search.engine.writer import BufferedSegmentWriter, open_writer
+from search.sources import Article
+from search.store.index import document_fields
 
 REPO = Path(__file__).resolve().parents[1]
 DAY = REPO.parent / "shared" / "corpora" / "saudinewsnet" / "dataset" / "2015-08-01.zip"
@@ -227,7 +227,7 @@ def test_parallel_build_equals_the_token_stream_index(tmp_path, docs, reference)
 @pytest.mark.slow
 def test_full_build_writer_equals_the_token_stream_index(tmp_path, docs, reference):
     """The full build's settings: two processes, and posting blocks pickled with protocol 3, not W3's 2."""
-    from search.index import FULL_BUILD_WRITER
+    from search.store.index import FULL_BUILD_WRITER
 
     folder = build(tmp_path / "ix", build_schema(), docs, lambda ix: open_writer(ix, **FULL_BUILD_WRITER))
     assert FULL_BUILD_WRITER["protocol"] == 3
@@ -314,9 +314,10 @@ def reference_matches(text: str, parsed) -> list:
 @pytest.mark.slow
 @pytest.mark.parametrize("query", SNIPPET_QUERIES)
 def test_snippets_match_the_plain_loop(query):
-    from search.query import parse_query
-    from search.snippets import best_snippet, find_matches
     from test_snippets import reference_snippet  # imported here: test_snippets imports this module
+
+    from search.query.language import parse_query
+    from search.snippets import best_snippet, find_matches
 
     parsed = parse_query(query)
     for text in news_texts() + TRICKY:
@@ -332,7 +333,7 @@ def test_snippets_match_the_plain_loop(query):
 def test_small_updates_keep_few_segments_and_the_same_postings(tmp_path):
     """Many small updates with a bounded merge: few segments, and what a fresh build of the same files holds."""
     from search import Index
-    from search.index import UPDATE_WRITER
+    from search.store.index import UPDATE_WRITER
 
     seeds, texts, updated = built_news(tmp_path)
     for step in range(12):
@@ -370,9 +371,9 @@ def comparable(index) -> dict:
 @pytest.mark.slow
 def test_a_large_update_written_by_two_processes_equals_a_fresh_build(tmp_path, monkeypatch):
     """Past PARALLEL_UPDATE_BYTES an update uses two writer processes: files added, rewritten and removed."""
-    import search.index as index_module
+    import search.store.index as index_module
     from search import Index
-    from search.index import UPDATE_WRITER
+    from search.store.index import UPDATE_WRITER
 
     seeds, texts, updated = built_news(tmp_path)
     for n in range(40, 100, 2):
@@ -410,7 +411,7 @@ def test_line_by_line_changes_to_a_jsonl_dump_equal_a_fresh_build(tmp_path, monk
     """
     import random
 
-    import search.index as index_module
+    import search.store.index as index_module
     from search import Index
 
     if processes == 2:

@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 
 from search import Index
-from search.durability import COMMIT_FILE, committed_files
-from search.index import FORMAT_VERSION, MARKER
+from search.engine.durability import COMMIT_FILE, committed_files
+from search.store.index import FORMAT_VERSION, MARKER
 
 REPO = Path(__file__).resolve().parents[1]
 CLI = REPO / "cli.py"
@@ -252,6 +252,28 @@ def test_an_index_of_an_older_format_says_so_and_index_rebuilds_it(folders):
     assert hit_ids(found) == {"hospital.txt"}
 
 
+def test_stats_of_an_index_whose_schema_classes_moved_is_one_line_and_a_search_rebuilds_it(folders):
+    """Format 3 pickled its schema as search.schema.*: a TOC naming a module this code lacks."""
+    marker = folders["index"] / MARKER
+    settings = json.loads(marker.read_text(encoding="utf-8"))
+    marker.write_text(json.dumps({**settings, "format": 3}), encoding="utf-8")
+    live = folders["index"] / (folders["index"] / "CURRENT").read_text(encoding="utf-8").strip()
+    [toc] = live.glob("*.toc")
+    pickled = toc.read_bytes()
+    assert b"search.engine.schema" in pickled
+    toc.write_bytes(pickled.replace(b"search.engine.schema", b"search.oldpkg.schema"))  # same length
+
+    stats = run_cli("stats", "--index", folders["index"], cwd=folders["elsewhere"])
+    assert stats.returncode == 2
+    [line] = stats.stderr.splitlines()
+    assert "older version (format 3" in line and "rebuild it: index" in line
+
+    found = run_cli("search", "مستشفى", "--index", folders["index"], "--json", cwd=folders["elsewhere"])
+    assert found.returncode == 0 and "format 3" in found.stderr
+    assert hit_ids(found) == {"hospital.txt"}
+    assert run_cli("stats", "--index", folders["index"], cwd=folders["elsewhere"]).returncode == 0
+
+
 def test_an_index_of_a_newer_format_is_refused(folders):
     (folders["index"] / MARKER).write_text(json.dumps({"format": FORMAT_VERSION + 1, "seeds": str(folders["news"])}),
                                            encoding="utf-8")
@@ -377,11 +399,20 @@ def assert_committed_files_synced(gen_dir: Path, synced: list[str]) -> None:
 
 
 def start_index(seeds: Path, index_dir: Path, *extra) -> subprocess.Popen:
-    """cli.py index in a session of its own, so Ctrl-C can be sent to its whole process group as a terminal does."""
+    """cli.py index in a session of its own, so Ctrl-C can be sent to its whole process group as a terminal does.
+
+    SIGINT is reset to its default first, as a shell does for a job in the
+    foreground: a test run started in the background inherits it ignored,
+    and a process that starts with SIGINT ignored rightly keeps ignoring it.
+    """
     environment = {k: v for k, v in os.environ.items() if not k.startswith("ARABIC_SEARCH_")}
     return subprocess.Popen([sys.executable, str(CLI), "index", "--seeds", str(seeds), "--index", str(index_dir),
                              *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=_as_a_foreground_job)
+
+
+def _as_a_foreground_job() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def writer_children(process: subprocess.Popen, count: int = 2, timeout: float = 60) -> list[int]:

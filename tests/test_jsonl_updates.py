@@ -19,12 +19,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from test_concurrency import SENTENCES
+from test_index_identity import comparable
 
 import search.sources
 from search import Index
 from search.sources import WARNING
-from test_concurrency import SENTENCES
-from test_index_identity import comparable
 
 REPO = Path(__file__).resolve().parents[1]
 RECORDS = 300
@@ -388,8 +388,8 @@ def test_a_sequence_of_line_changes_always_equals_a_full_build(tmp_path):
 
 KILLED_AT = textwrap.dedent("""
     import os, signal, sys
-    import search.durability as durability
-    import search.index as index_module
+    import search.engine.durability as durability
+    import search.store.index as index_module
     from search import Index
 
     index_dir, seeds, point = sys.argv[1:4]

@@ -21,8 +21,8 @@ import pytest
 
 from search import Index
 
-analyze = importlib.import_module("search.analyze")  # search.analyze is also the name of a function
-writer = importlib.import_module("search.writer")
+analyze = importlib.import_module("search.analysis.tokenize")  # search.analysis.tokenize is also the name of a function
+writer = importlib.import_module("search.engine.writer")
 
 REPO = Path(__file__).resolve().parents[1]
 CLI = REPO / "cli.py"

@@ -19,14 +19,15 @@ from urllib.parse import urlencode
 import pytest
 from test_reliability import run_cli
 
-from search import Index, searching
-from search.levels import WEIGHTS
-from search.plan import MAX_EXPANSIONS, MAX_QUERY_EXPANSIONS
-from search.postings import SCAN_CHUNK, IndexArrays
-from search.query import MAX_QUERY_LENGTH, parse_query
-from search.searching import top_documents
+from search import Index
+from search.analysis.levels import WEIGHTS
+from search.engine import searching
+from search.engine.compile import to_whoosh
+from search.engine.postings import SCAN_CHUNK, IndexArrays
+from search.engine.searching import top_documents
+from search.query.language import MAX_QUERY_LENGTH, parse_query
+from search.query.plan import MAX_EXPANSIONS, MAX_QUERY_EXPANSIONS
 from search.suggest import MAX_CANDIDATES
-from search.whoosh_query import to_whoosh
 
 REPO = Path(__file__).resolve().parent.parent
 DAY = REPO.parent / "shared" / "corpora" / "saudinewsnet" / "dataset" / "2015-07-21.zip"
@@ -201,7 +202,7 @@ def asgi_get(app, path: str, params: dict, client_leaves: bool) -> tuple[int, di
 def test_the_server_stops_a_search_whose_client_has_gone(news, expansions):
     """No time limit: only the client's leaving can stop 200 fuzzy words, which would run for minutes."""
     pytest.importorskip("fastapi", reason="the web extra is not installed: pip install -e '.[web]'")
-    from search.web import create_app
+    from search.web.app import create_app
 
     app = create_app(news.path, time_limit=None)
     status, data = asgi_get(app, "/api/search", {"q": fuzzy_query(news)}, client_leaves=True)

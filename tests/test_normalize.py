@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from conftest import ARABIC_MIX, FORMAT_CHARS
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from conftest import ARABIC_MIX, FORMAT_CHARS
-from search.normalize import normalize, normalize_text
+from search.analysis.normalize import normalize, normalize_text
 
 
 def marks(low: int, high: int) -> list[str]:

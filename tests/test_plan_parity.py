@@ -1,7 +1,7 @@
 """Both backends render the same query plan: every element of it reaches the Whoosh query and the Query DSL.
 
-Each query is planned once (plan.py) against a small real index, then
-rendered by whoosh_query.py and by querydsl.py. Both renderings are read
+Each query is planned once (query/plan.py) against a small real index, then
+rendered by engine/compile.py and by opensearch/querydsl.py. Both renderings are read
 back into one neutral form by their own semantics, written here apart
 from the renderers:
 
@@ -33,12 +33,13 @@ from whoosh import query as wq
 from whoosh.query.spans import SpanNear2
 
 from search import Index
-from search.levels import FIELDS
-from search.plan import Bonus, Expansion, Filter, Group, Span, Terms, Without, plan_query, walk
-from search.query import parse_plain, parse_query
-from search.querydsl import ALL_WORDS_BONUS, render as render_dsl, to_query_dsl
-from search.scoring import Coordinated
-from search.whoosh_query import render as render_whoosh
+from search.analysis.levels import FIELDS
+from search.engine.compile import render as render_whoosh
+from search.engine.scoring import Coordinated
+from search.opensearch.querydsl import ALL_WORDS_BONUS, to_query_dsl
+from search.opensearch.querydsl import render as render_dsl
+from search.query.language import parse_plain, parse_query
+from search.query.plan import Bonus, Expansion, Filter, Group, Span, Terms, Without, plan_query, walk
 
 ARTICLES = [
     {"id": "disease", "title": "صحة عامة", "source": "okaz", "date": "2015-07-11 08:00:00",

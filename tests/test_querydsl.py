@@ -15,13 +15,20 @@ from pathlib import Path
 
 import pytest
 
-from search.analyze import stem_or_none
-from search.levels import WEIGHTS
-from search.opensearch_backend import frequencies_from_response, frequency_request
-from search.plan import (CLITIC_EVIDENCE, COORDINATION_EXPONENT, MAX_EXPANSIONS, MAX_QUERY_EXPANSIONS,
-                         PROXIMITY_SLOP, PROXIMITY_WEIGHT, clitic_lookups)
-from search.query import parse_plain, parse_query
-from search.querydsl import APPROXIMATIONS, ALL_WORDS_BONUS, es_field, search_template, to_query_dsl
+from search.analysis.levels import WEIGHTS
+from search.analysis.tokenize import stem_or_none
+from search.opensearch.backend import frequencies_from_response, frequency_request
+from search.opensearch.querydsl import ALL_WORDS_BONUS, APPROXIMATIONS, es_field, search_template, to_query_dsl
+from search.query.language import parse_plain, parse_query
+from search.query.plan import (
+    CLITIC_EVIDENCE,
+    COORDINATION_EXPONENT,
+    MAX_EXPANSIONS,
+    MAX_QUERY_EXPANSIONS,
+    PROXIMITY_SLOP,
+    PROXIMITY_WEIGHT,
+    clitic_lookups,
+)
 
 W = WEIGHTS  # body_stem, body, title_stem, title
 REPO = Path(__file__).resolve().parents[1]

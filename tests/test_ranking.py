@@ -13,9 +13,9 @@ import json
 import pytest
 
 from search import Index
-from search.plan import COORDINATION_EXPONENT, is_question
-from search.query import parse_query
-from search.scoring import lucene_idf
+from search.engine.scoring import lucene_idf
+from search.query.language import parse_query
+from search.query.plan import COORDINATION_EXPONENT, is_question
 
 ARTICLES = [
     # exact form and stem: المدرسة written as is, or only its stem (مدرستهم)

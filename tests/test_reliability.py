@@ -24,11 +24,11 @@ from click.testing import CliRunner
 
 import cli
 from search import Index, QueryError, parse_query
-from search.levels import WEIGHTS
-from search.plan import MAX_EXPANSIONS
-from search.query import MAX_QUERY_LENGTH, MAX_NESTING
+from search.analysis.levels import WEIGHTS
+from search.engine.compile import to_whoosh
+from search.query.language import MAX_NESTING, MAX_QUERY_LENGTH
+from search.query.plan import MAX_EXPANSIONS
 from search.sources import EMPTY, NOT_TEXT, WARNING, Problem
-from search.whoosh_query import to_whoosh
 
 REPO = Path(__file__).resolve().parents[1]
 CLI = REPO / "cli.py"

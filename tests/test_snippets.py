@@ -14,17 +14,25 @@ import json
 import zipfile
 
 import pytest
+from conftest import ARABIC_MIX
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-
-from conftest import ARABIC_MIX
-from search.analyze import stem_or_none
-from search.normalize import normalize
-from search.query import parse_query
-from search.snippets import (
-    FORM_BLOCKS, PLAIN_BLOCKS, SNIPPET_TOKENS, Match, Snippet, _match_rule, _query_terms, best_snippet, find_matches,
-)
 from test_index_identity import DAY, TRICKY, reference_tokens
+
+from search.analysis.normalize import normalize
+from search.analysis.tokenize import stem_or_none
+from search.query.language import parse_query
+from search.snippets import (
+    FORM_BLOCKS,
+    PLAIN_BLOCKS,
+    SNIPPET_TOKENS,
+    Match,
+    Snippet,
+    _match_rule,
+    _query_terms,
+    best_snippet,
+    find_matches,
+)
 
 QUERIES = [
     "مدرسة", "المدرسة", "م\u064eدر\u064eسة", "مدرسه", "=المدرسة", "=مدرسه", '"مجلس الوزراء"', '"وزارة الصحة"~2',
@@ -233,3 +241,13 @@ def test_edit_distance_counts_a_swap_as_one_edit_as_whoosh_does():
         for b in words:
             assert edit_distance(a, b) == damerau_levenshtein(a, b), (a, b)
     assert within("الرايض", "الرياض", 1) and not within("مدارس", "مدرسة", 1)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text("ابتثرس", max_size=9), st.text("ابتثرس", max_size=9), st.integers(0, 3))
+def test_a_limited_edit_distance_decides_as_the_full_one(a, b, limit):
+    """Fuzzy expansion stops a distance early at its limit: the answer must be the full distance's."""
+    from search.distance import edit_distance, within
+
+    assert within(a, b, limit) == (edit_distance(a, b) <= limit)
+    assert (edit_distance(a, b, limit=limit) <= limit) == (edit_distance(a, b) <= limit)

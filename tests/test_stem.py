@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from search.analyze import analyze, stem_or_none
-from search.normalize import normalize_text
-from search.stem import ARTICLE_PREFIXES, INFLECTION_SUFFIXES, PRONOUN_SUFFIXES, light_stem
-from search.stopwords import is_stopword
+from search.analysis.normalize import normalize_text
+from search.analysis.stem import ARTICLE_PREFIXES, INFLECTION_SUFFIXES, PRONOUN_SUFFIXES, light_stem
+from search.analysis.stopwords import is_stopword
+from search.analysis.tokenize import analyze, stem_or_none
 
 
 def stem(word: str) -> str:

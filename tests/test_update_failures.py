@@ -21,9 +21,9 @@ import time
 from pathlib import Path
 
 import pytest
+from test_index_safety import CLI, NEWS, lock_is_free, many_articles, run_cli, start_index, write, writer_children
 
 from search import Index
-from test_index_safety import CLI, NEWS, lock_is_free, many_articles, run_cli, start_index, write, writer_children
 
 SIZE_LIMIT = 1_000_000  # bytes a file may reach under the file-size limit: 3,000 articles' postings outgrow it
 
@@ -277,7 +277,7 @@ def test_a_read_only_index_is_searched_as_it_is_and_says_so_once(tmp_path, read_
 
 
 def test_the_watcher_logs_a_known_problem_once_not_at_every_update(tmp_path, caplog):
-    from search.web import SeedsWatcher
+    from search.web.app import SeedsWatcher
 
     seeds = write(tmp_path / "seeds", NEWS)
     (seeds / "broken.json").write_text('{"title": ', encoding="utf-8")

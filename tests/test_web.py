@@ -19,15 +19,15 @@ pytest.importorskip("fastapi", reason="the web extra is not installed: pip insta
 
 from click.testing import CliRunner  # noqa: E402
 from conftest import ARABIC_MIX  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
-from fastapi.testclient import TestClient  # noqa: E402
 
 import cli  # noqa: E402
 from search import Index  # noqa: E402
-from search.index import SeedsMismatchError  # noqa: E402
-from search.query import MAX_QUERY_LENGTH  # noqa: E402
-from search.web import LOOPBACK_NAMES, create_app, highlight_html, host_names_for  # noqa: E402
+from search.query.language import MAX_QUERY_LENGTH  # noqa: E402
+from search.store.index import SeedsMismatchError  # noqa: E402
+from search.web.app import LOOPBACK_NAMES, create_app, highlight_html, host_names_for  # noqa: E402
 
 SCHOOL_URL_ID = "https://sabq.org/news/2015/07/school?ref=home#top"
 OKAZ_ID = "okaz/2015/0723#1"

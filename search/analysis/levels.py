@@ -6,13 +6,13 @@ Each text field of an article (title, body) is indexed once per level:
 - exact: normalized words, stopwords kept: phrases, =word, and a bonus for
   the form the user typed.
 
-A level says how a word and a text become its terms (analyze.py), what
+A level says how a word and a text become its terms (tokenize.py), what
 its fields are called in the Whoosh schema and on a cluster, and how much
-a match in each weighs when a plain word is ranked. The schema, the
-indexer, the query plan, both renderers, suggestions and the export read
-their field names from here, so a new level (a root level, say) is one
-entry below plus its functions in analyze.py and, in export.py, the
-cluster analyzer that reproduces them.
+a match in each weighs when a plain word is ranked. The schema and its
+analyzer, the indexer, the query plan, both renderers, suggestions and
+the export read their field names from here, so a new level (a root
+level, say) is one entry below plus its term functions and, in
+opensearch/export.py, the cluster analyzer that reproduces them.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .analyze import exact_analyzer, stem_analyzer, stem_or_none, stem_positions, word_positions
+from .tokenize import stem_or_none, stem_positions, word_positions
 
 TEXT_FIELDS = ("title", "body")  # the analyzed fields of an article
 
@@ -33,18 +33,17 @@ def _as_typed(normalized_word: str) -> str:
 
 @dataclass(frozen=True, eq=False)
 class Level:
-    """One analysis level: its terms, its fields, its weights, its analyzers."""
+    """One analysis level: its terms, its fields, its weights, its analyzer on a cluster."""
 
     name: str
     suffix: str  # the Whoosh field of text field F is F + suffix: body_stem
     term: Callable[[str], str | None]  # normalized word -> its term here, None when the level leaves it out
     positions: Callable[[str], dict[str, list[int]]]  # text -> each term and its positions (what is indexed)
-    analyzer: Callable  # () -> the Whoosh analyzer of the level's fields (queries, highlighting)
     weights: dict[str, float]  # text field -> weight of a plain word's match in it
     cluster_analyzer: str  # the analyzer's name in the export (export.analysis_settings defines it)
     subfield: str | None  # None: the cluster's text field itself; else its sub-field: body.stem
     literal: bool = False  # the term is the word as typed: the only level an =word searches
-    clitics: bool = False  # a word with a glued ب ل ك ف also searches its remainder here (plan.py)
+    clitics: bool = False  # a word with a glued ب ل ك ف also searches its remainder here (query/plan.py)
 
     def field(self, text_field: str) -> str:
         """This level's Whoosh field of a text field: body -> body_stem."""
@@ -58,13 +57,13 @@ class Level:
 
 
 STEM = Level(
-    name="stem", suffix="_stem", term=stem_or_none, positions=stem_positions, analyzer=stem_analyzer,
+    name="stem", suffix="_stem", term=stem_or_none, positions=stem_positions,
     # The stem level carries recall; titles say what an article is about.
     weights={"body": 1.0, "title": 0.5},
     cluster_analyzer="arabic_stem", subfield="stem", clitics=True,
 )
 EXACT = Level(
-    name="exact", suffix="", term=_as_typed, positions=word_positions, analyzer=exact_analyzer,
+    name="exact", suffix="", term=_as_typed, positions=word_positions,
     # Half the stem level's: a word matching as typed scores at both levels, above a stem-only match.
     weights={"body": 0.5, "title": 0.25},
     cluster_analyzer="arabic_exact", subfield=None, literal=True,

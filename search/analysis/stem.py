@@ -1,4 +1,4 @@
-"""A light stemmer for normalized Arabic words, and the stopword list.
+"""A light stemmer for normalized Arabic words (the stopwords are in stopwords.py).
 
 Light stemming strips the clitics glued to a word (و ف ب ك ل, the article
 ال and their combinations in front; inflection and pronoun suffixes

@@ -36,7 +36,7 @@ _WORDS = """
 STOPWORDS = frozenset(normalize_text(word) for word in _WORDS.split())
 
 # Words that open an Arabic question: a query holding one asks for an answer
-# instead of listing keywords, and is ranked accordingly (plan.py).
+# instead of listing keywords, and is ranked accordingly (query/plan.py).
 # With a glued preposition or conjunction too: بماذا, لمن, وكيف (not لم or
 # لكم: far more often "did not" and "for you").
 _INTERROGATIVES = """

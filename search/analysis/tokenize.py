@@ -1,14 +1,15 @@
-"""Tokens with their original offsets, and the Whoosh analyzers built from them.
+"""The one tokenizer: words of the normalized text with their offsets into the original.
 
 Tokenizing happens on the NORMALIZED text, so a diacritized word stays one
-token (Whoosh's RegexTokenizer would cut كَتَبَ at every mark), and each
-token's start/end point into the ORIGINAL text, so Whoosh and our
-snippets highlight the word as it was written.
+token (a regex over the raw text would cut كَتَبَ at every mark), and each
+token's start/end point into the ORIGINAL text, so a hit is highlighted as
+it was written. Indexing (word_positions, stem_positions), queries
+(query.language), snippets and the Whoosh analyzer of the schema
+(engine.schema.ArabicTokenizer) all cut words with TOKEN_PATTERN here.
 
-Two index levels share the tokenizer:
-
-- exact: normalized words, stopwords kept (phrases, =word, stopword-only queries);
-- stem: normalized words without stopwords, light-stemmed (recall).
+What each analysis level makes of the words is here too (levels.py names
+them): the exact level keeps the normalized words, stopwords included; the
+stem level drops stopwords and light-stems the rest (stem_term).
 """
 
 from __future__ import annotations
@@ -19,8 +20,7 @@ from array import array
 from dataclasses import dataclass
 from functools import lru_cache
 
-from whoosh.analysis import Composable, Filter, Token, Tokenizer
-
+from ..cache_sizes import STEMS_KEPT
 from .normalize import normalize_text, normalize_with_offsets
 from .stem import light_stem
 from .stopwords import is_stopword
@@ -159,7 +159,7 @@ def _stem_term(normalized_word: str) -> str:
     return _light_stem(normalized_word)
 
 
-@lru_cache(maxsize=500_000)
+@lru_cache(maxsize=STEMS_KEPT)
 def stem_term(normalized_word: str) -> str:
     """The stem-level term of a normalized word; "" for a stopword (no stem is empty).
 
@@ -172,65 +172,3 @@ def stem_term(normalized_word: str) -> str:
 def stem_or_none(normalized_word: str) -> str | None:
     """The stem-level term of a normalized word, or None for a stopword."""
     return stem_term(normalized_word) or None
-
-
-class ArabicTokenizer(Tokenizer):
-    """Whoosh tokenizer: normalized words with offsets into the original text."""
-
-    def __eq__(self, other):
-        return type(self) is type(other)
-
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
-                 removestops=True, start_pos=0, start_char=0, tokenize=True,
-                 mode="", **kwargs):
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        if not tokenize:
-            token.original = token.text = value
-            token.boost = 1.0
-            if positions:
-                token.pos = start_pos
-            if chars:
-                token.startchar, token.endchar = start_char, start_char + len(value)
-            yield token
-            return
-        for position, (start, end, word) in enumerate(_tokenize_cached(value)):
-            token.text = word
-            token.boost = 1.0
-            token.stopped = False
-            if keeporiginal:
-                token.original = value[start:end]
-            if positions:
-                token.pos = start_pos + position
-            if chars:
-                token.startchar, token.endchar = start_char + start, start_char + end
-            yield token
-
-
-def _tokenize_cached(value: str):
-    """tokenize() as a list; a separate name keeps the Tokenizer's loop readable."""
-    return list(tokenize(value))
-
-
-class ArabicStemFilter(Filter):
-    """Replace each token by its stem and drop stopwords (positions are kept)."""
-
-    def __eq__(self, other):
-        return type(self) is type(other)
-
-    def __call__(self, tokens):
-        for token in tokens:
-            stem = stem_or_none(token.text)
-            if stem is None:
-                continue
-            token.text = stem
-            yield token
-
-
-def exact_analyzer() -> Composable:
-    """Normalized words, stopwords kept: the exact-form level."""
-    return ArabicTokenizer()
-
-
-def stem_analyzer() -> Composable:
-    """Normalized, stopword-free, light-stemmed words: the recall level."""
-    return ArabicTokenizer() | ArabicStemFilter()

@@ -1,4 +1,4 @@
-"""Render a query plan (plan.py) to Whoosh queries for our engine.
+"""Render a query plan (query/plan.py) to Whoosh queries for our engine.
 
 Every decision (terms, weights, tiers, coordination, proximity, budgets)
 is the plan's; this module only spells it in Whoosh's query classes and
@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from whoosh import query as wq
 from whoosh.query.spans import SpanNear2
 
-from .deadline import Deadline
-from .plan import Bonus, Expansion, Filter, Group, PlanNode, QueryPlan, Span, Terms, Without, plan_query
+from ..deadline import Deadline
+from ..query.language import ParsedQuery
+from ..query.plan import Bonus, Expansion, Filter, Group, PlanNode, QueryPlan, Span, Terms, Without, plan_query
 from .postings import IndexArrays
-from .query import ParsedQuery
 from .scoring import Coordinated
 
 
@@ -54,14 +54,13 @@ class _Renderer:
     def __init__(self, reader, deadline: Deadline | None):
         self.reader = reader
         self.deadline = deadline
-        self._rendered: dict[int, tuple[PlanNode, wq.Query]] = {}
+        self._rendered: dict[PlanNode, wq.Query] = {}  # plan nodes hash by identity (eq=False)
 
     def render(self, node: PlanNode) -> wq.Query:
         """The Whoosh query of a plan node, the same object each time it is asked."""
-        key = id(node)
-        if key not in self._rendered:
-            self._rendered[key] = (node, self._render(node))  # the node kept: its id stays its own
-        return self._rendered[key][1]
+        if node not in self._rendered:
+            self._rendered[node] = self._render(node)
+        return self._rendered[node]
 
     def _render(self, node: PlanNode) -> wq.Query:
         if isinstance(node, Terms):

@@ -22,7 +22,7 @@ import re
 import zlib
 from pathlib import Path
 
-from whoosh import index as whoosh_index
+from .storage import open_index, segment_ids
 
 COMMIT_FILE = "commit.json"
 SAMPLE_BYTES = 65536  # read at each end of a file: headers at the start, column directories at the end
@@ -58,9 +58,9 @@ def committed_files(gen_dir: Path) -> tuple[str, list[str]]:
     Raises whatever opening the TOC raises (OSError, EmptyIndexError, an
     unpickling error for a damaged TOC): the caller decides what that means.
     """
-    ix = whoosh_index.open_dir(str(gen_dir))
+    ix = open_index(gen_dir)
     toc = toc_name(ix)
-    segments = {segment.segment_id() for segment in ix._segments()}
+    segments = segment_ids(ix)
     segment_file = re.compile(rf"({re.escape(ix.indexname)}_[0-9a-z]+)\..+")
     files = []
     with os.scandir(gen_dir) as entries:

@@ -29,10 +29,29 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.query.spans import Span, SpanNear2, bisect_spans
 
-from .deadline import Deadline
+from ..deadline import Deadline
 from .postings import IndexArrays
 from .scoring import Coordinated, LuceneBM25, lucene_idf
 from .scoring import bm25 as bm25_score  # the inner bm25() below builds Matches
+
+
+class Same:
+    """A key that is equal only to a key of the same object, and holds that object.
+
+    Whoosh queries compare and hash by value, walking their whole tree;
+    the evaluator's memos want the object itself, cheaply.
+    """
+
+    __slots__ = ("item",)
+
+    def __init__(self, item):
+        self.item = item
+
+    def __hash__(self):
+        return object.__hash__(self.item)
+
+    def __eq__(self, other):
+        return isinstance(other, Same) and other.item is self.item
 
 
 class Matches(NamedTuple):
@@ -70,20 +89,21 @@ class Evaluator:
         self.open_searcher = open_searcher  # () -> a Whoosh Searcher, for node types without a rule
         self.deadline = deadline or Deadline()
         self.size = arrays.doc_count
-        self._memo: dict[int, tuple[wq.Query, Matches]] = {}
-        self._unions: dict[tuple[int, ...], tuple[Matches, np.ndarray]] = {}  # by the ids of an Or's parts
+        self._memo: dict[Same, Matches] = {}
+        self._unions: dict[tuple[Same, ...], tuple[Matches, np.ndarray]] = {}  # by an Or's parts
 
     def matches(self, query: wq.Query) -> Matches:
         """The documents query matches and their scores, as Whoosh would score them.
 
         Memoised by object, not by value: hashing a query tree walks all of
-        it, and whoosh_query renders a word shared by both tiers as one object.
+        it, and compile renders a word shared by both tiers as one object.
         """
-        cached = self._memo.get(id(query))
+        key = Same(query)
+        cached = self._memo.get(key)
         if cached is None:
             self.deadline.check()
-            cached = self._memo[id(query)] = (query, self._evaluate(query))  # the query kept: its id stays its own
-        return cached[1]
+            cached = self._memo[key] = self._evaluate(query)
+        return cached
 
     def _evaluate(self, query: wq.Query) -> Matches:
         kind = type(query)
@@ -198,7 +218,7 @@ class Evaluator:
         else:
             union, counts = self._union(self._parts(query), counted=True)
             # An And of the same parts (a keyword query's first tier) is then the documents all of them hold.
-            self._unions[tuple(map(id, query.subqueries))] = (union, counts)
+            self._unions[tuple(map(Same, query.subqueries))] = (union, counts)
         return self._boosted(query, union)
 
     def _checked(self, function, *args):
@@ -207,7 +227,7 @@ class Evaluator:
         return function(*args)
 
     def _and(self, query: wq.And) -> Matches:
-        seen = self._unions.get(tuple(map(id, query.subqueries)))
+        seen = self._unions.get(tuple(map(Same, query.subqueries)))
         if seen is None:
             return self._boosted(query, self._intersection(self._parts(query)))
         union, counts = seen  # its scores add the parts in order, as _intersection does
@@ -254,7 +274,7 @@ class Evaluator:
 
     def _near(self, query: SpanNear2) -> Matches:
         found = self._spans(query.qs, query.slop, query.ordered, query.mindist)
-        boost = getattr(query, "boost", 1.0)  # SpanNear2 takes none; whoosh_query may set one
+        boost = getattr(query, "boost", 1.0)  # SpanNear2 takes none; compile.py may set one
         if boost != 1.0:
             found = Matches(found.ids, found.scores * boost)
         return found

@@ -34,15 +34,14 @@ from typing import Iterator
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-from whoosh.support.levenshtein import distance
 from whoosh.util.numeric import byte_to_length
 
-from .deadline import Deadline
+from ..cache_sizes import DOCUMENTS_KEPT, LOOKUPS_KEPT, POSTINGS_BUDGET_MB
+from ..deadline import Deadline
+from ..distance import within
+from .compat import fast_paths
 
 HEADER_MAGIC = b"W3Bl"  # WHOOSH3_HEADER_MAGIC: the start of a term's postings
-DEFAULT_BUDGET_MB = 256  # decoded postings kept per generation (ids, weights, positions, scores)
-DOCUMENTS_KEPT = 2048  # stored fields kept unpickled: a few hundred pages of hits
-LOOKUPS_KEPT = 65536  # memoised document frequencies and prefix expansions
 ENTRY_BYTES = 200  # a kept entry's key and objects: absent terms, kept empty, count too
 MAX_EXPANSION_KEPT = 4096  # terms kept of one prefix expansion (queries use far fewer)
 # Terms read under the lock at a time by a scan of the vocabulary. Smaller
@@ -100,7 +99,7 @@ EMPTY = TermArrays(_NO_IDS, np.zeros(0, dtype=np.float64), 0)
 class IndexArrays:
     """Decoded postings, field lengths and columns of one open Whoosh reader (see the module docstring)."""
 
-    def __init__(self, reader, budget_mb: float = DEFAULT_BUDGET_MB):
+    def __init__(self, reader, budget_mb: float = POSTINGS_BUDGET_MB):
         self.reader = reader  # used by this object only, under its lock
         self.schema = reader.schema
         self.doc_count = reader.doc_count_all()
@@ -136,15 +135,21 @@ class IndexArrays:
         with self._lock:
             lengths = self._lengths.get(fieldname)
             if lengths is None:
-                coded = np.zeros(self.doc_count, dtype=np.uint8)
-                column = _lenfield(fieldname)  # W3's byte-coded length column of a field
-                for segment, offset in self.segments:
-                    perdoc = segment._perdoc  # the segment's W3PerDocReader
-                    if perdoc.has_column(column):
-                        values = list(perdoc.column_reader(column, LENGTHS_COLUMN))
-                        coded[offset:offset + len(values)] = values
-                lengths = _LENGTH_OF_BYTE[coded]
-                lengths[coded == 0] = 1.0  # doc_field_length(..., default=1) for a document without the field
+                if fast_paths():
+                    coded = np.zeros(self.doc_count, dtype=np.uint8)
+                    column = _lenfield(fieldname)  # W3's byte-coded length column of a field
+                    for segment, offset in self.segments:
+                        perdoc = segment._perdoc  # the segment's W3PerDocReader
+                        if perdoc.has_column(column):
+                            values = list(perdoc.column_reader(column, LENGTHS_COLUMN))
+                            coded[offset:offset + len(values)] = values
+                    lengths = _LENGTH_OF_BYTE[coded]
+                    lengths[coded == 0] = 1.0  # doc_field_length(..., default=1) for a document without the field
+                else:
+                    lengths = np.ones(self.doc_count, dtype=np.float64)
+                    for segment, offset in self.segments:
+                        for docnum in range(segment.doc_count_all()):
+                            lengths[offset + docnum] = segment.doc_field_length(docnum, fieldname, 1)
                 self._lengths[fieldname] = lengths
             return lengths
 
@@ -183,7 +188,7 @@ class IndexArrays:
                 self._documents.move_to_end(docnum)
             return fields
 
-    # ----- term lookups (what plan and whoosh_query ask a reader) --------
+    # ----- term lookups (what plan and compile.py ask a reader) --------
 
     def doc_frequency(self, fieldname: str, text: str) -> int:
         """reader.doc_frequency, memoised: each query word asks it for its clitic remainder."""
@@ -202,17 +207,16 @@ class IndexArrays:
         letters, in term order; not memoised: rare, and its answers are many.
 
         The terms Whoosh's MultiReader.terms_within gives (Damerau-Levenshtein
-        over every term with the prefix), whatever the number of segments (a
-        one-segment Whoosh reader uses a plain Levenshtein automaton instead).
-        A term whose length differs from text's by more than maxdist is passed
-        over without computing the distance, which is at least that difference.
+        over every term with the prefix, as distance.within measures it),
+        whatever the number of segments (a one-segment Whoosh reader uses a
+        plain Levenshtein automaton instead).
         The scan stops at ``limit`` terms; raises SearchStopped at the deadline.
         """
         found = []
         if limit is not None and limit < 1:
             return found
         for term in self.prefixed_terms(fieldname, text[:prefix], deadline=deadline):
-            if abs(len(term) - len(text)) <= maxdist and distance(term, text, limit=maxdist) <= maxdist:
+            if within(term, text, maxdist):
                 found.append(term)
                 if len(found) == limit:
                     break
@@ -329,7 +333,9 @@ class IndexArrays:
                 continue
             info = segment.term_info(fieldname, btext)
             doc_frequency += info.doc_frequency()
-            if info.is_inlined():
+            if not fast_paths():
+                ids, weights, block_values = matched_postings(segment, fieldname, btext, with_values)
+            elif info.is_inlined():
                 ids, weights, block_values = info.inlined_postings()
                 ids = np.asarray(ids, dtype=np.int64)
                 weights = np.asarray(weights, dtype=np.float32).astype(np.float64)
@@ -354,6 +360,19 @@ class IndexArrays:
         ids = np.concatenate(id_parts) if len(id_parts) > 1 else id_parts[0]
         weights = np.concatenate(weight_parts) if len(weight_parts) > 1 else weight_parts[0]
         return ids, weights, values, doc_frequency
+
+
+def matched_postings(segment, fieldname: str, btext: bytes, with_values: bool) -> tuple[np.ndarray, np.ndarray, list]:
+    """Segment-local ids, weights and values of a term through Whoosh's own matcher (compat.fast_paths off)."""
+    ids, weights, values = [], [], []
+    matcher = segment.postings(fieldname, btext)
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        if with_values:
+            values.append(matcher.value())
+        matcher.next()
+    return (np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float32).astype(np.float64), values)
 
 
 def decode_blocks(raw: bytes, with_values: bool) -> tuple[np.ndarray, np.ndarray, list]:

@@ -26,8 +26,8 @@ from pathlib import Path
 
 from whoosh.searching import Searcher
 
+from ..snippets import forget_texts
 from .postings import IndexArrays
-from .snippets import forget_texts
 
 TOC_FILE = re.compile(r"_(.+)_(\d+)\.toc")
 
@@ -69,7 +69,7 @@ class ReaderCache:
     """The live index of one search.Index, opened once per thread and per change on disk."""
 
     def __init__(self, index):
-        self.index = index  # a search.index.Index: generation_dir() and open_whoosh()
+        self.index = index  # a search.store.index.Index: generation_dir() and open_whoosh()
         self.local = threading.local()
         self._arrays_lock = threading.Lock()
         self._arrays: tuple[tuple[str, int], IndexArrays] | None = None  # the latest generation's, for all threads

@@ -1,4 +1,4 @@
-"""The Whoosh schema: every field, and at which analysis level it is indexed.
+"""The Whoosh schema: every field, at which analysis level it is indexed, and its analyzer.
 
 Title and body are indexed once per level of levels.LEVELS: ``title``/``body``
 hold normalized words (exact level, stopwords kept, so phrases and =word
@@ -9,18 +9,24 @@ from the original text.
 A document read from a .jsonl record also carries ``digest``, a column
 (neither indexed nor stored) holding a hash of its fields: an update of a
 changed dump tells from it which records are indexed as they are, and
-leaves those alone (index.py).
+leaves those alone (store/index.py).
+
+The analyzer of a level's fields is the project's one tokenizer
+(analysis.tokenize) followed by the level's term function, so the schema
+analyses exactly as the indexer, the query plan and the snippets do.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 
+from whoosh.analysis import Composable, Filter, Token, Tokenizer
 from whoosh.columns import FixedBytesColumn
 from whoosh.fields import COLUMN, DATETIME, ID, STORED, TEXT, Schema
 from whoosh.formats import Positions
 
-from .levels import EXACT, LEVEL_NAMED, LEVELS, TEXT_FIELDS
+from ..analysis.levels import EXACT, LEVEL_NAMED, LEVELS, TEXT_FIELDS, Level
+from ..analysis.tokenize import tokenize
 
 DIGEST_FIELD = "digest"  # bookkeeping of updates, not part of an article: never searched, shown or exported
 DIGEST_BYTES = 16
@@ -40,7 +46,7 @@ class ArabicText(TEXT):
     """
 
     def __init__(self, level: str, stored: bool = False):
-        super().__init__(analyzer=LEVEL_NAMED[level].analyzer(), stored=stored, phrase=True)
+        super().__init__(analyzer=level_analyzer(LEVEL_NAMED[level]), stored=stored, phrase=True)
         self.level = level
 
     def index(self, value, **kwargs):
@@ -68,6 +74,76 @@ class ArabicText(TEXT):
         return LEVEL_NAMED[self.level].positions(value)
 
 
+class ArabicTokenizer(Tokenizer):
+    """Whoosh tokenizer: analysis.tokenize's words, with offsets into the original text."""
+
+    def __eq__(self, other):
+        return type(self) is type(other)
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, tokenize=True,
+                 mode="", **kwargs):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            token.original = token.text = value
+            token.boost = 1.0
+            if positions:
+                token.pos = start_pos
+            if chars:
+                token.startchar, token.endchar = start_char, start_char + len(value)
+            yield token
+            return
+        for position, (start, end, word) in enumerate(_words(value)):
+            token.text = word
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = value[start:end]
+            if positions:
+                token.pos = start_pos + position
+            if chars:
+                token.startchar, token.endchar = start_char + start, start_char + end
+            yield token
+
+
+def _words(value: str) -> list[tuple[int, int, str]]:
+    """analysis.tokenize as a list: the Tokenizer's own argument is called tokenize."""
+    return list(tokenize(value))
+
+
+class LevelTermFilter(Filter):
+    """Replace each token by its term at one analysis level, dropping the words it leaves out.
+
+    Holds the level's name, not the level: Whoosh pickles the schema into
+    the index, and a name stays valid when the level's functions change.
+    """
+
+    def __init__(self, level: str):
+        self.level = level
+
+    def __eq__(self, other):
+        return type(self) is type(other) and self.level == other.level
+
+    def __call__(self, tokens):
+        term_of = LEVEL_NAMED[self.level].term
+        for token in tokens:
+            term = term_of(token.text)
+            if term is None:
+                continue
+            token.text = term
+            yield token
+
+
+def level_analyzer(level: Level) -> Composable:
+    """The Whoosh analyzer of a level's fields: the tokenizer, then the level's terms.
+
+    A literal level's term is the word itself: its analyzer is the tokenizer alone.
+    """
+    if level.literal:
+        return ArabicTokenizer()
+    return ArabicTokenizer() | LevelTermFilter(level.name)
+
+
 @lru_cache(maxsize=65536)
 def encode_single_position(position: int) -> bytes:
     """Positions.encode([position]): most terms occur once in an article, at few distinct positions."""
@@ -91,3 +167,27 @@ def build_schema() -> Schema:
         author=STORED,
         digest=COLUMN(FixedBytesColumn(DIGEST_BYTES)),  # all zeros for a document of any other file
     )
+
+
+def field_kinds() -> dict[str, str]:
+    """What each field of the schema is, in Whoosh-neutral words: text, date, keyword, stored or column.
+
+    The export maps a cluster field from this without reading Whoosh's field classes.
+    """
+    kinds = {}
+    schema = build_schema()
+    for name in schema.names():
+        kind = schema[name]
+        if isinstance(kind, TEXT):
+            kinds[name] = "text"
+        elif isinstance(kind, DATETIME):
+            kinds[name] = "date"
+        elif isinstance(kind, ID):
+            kinds[name] = "keyword"
+        elif isinstance(kind, STORED):
+            kinds[name] = "stored"
+        elif isinstance(kind, COLUMN):
+            kinds[name] = "column"
+        else:
+            kinds[name] = type(kind).__name__
+    return kinds

@@ -14,7 +14,7 @@ Each field may keep its own length normalization ``B`` (``field_b``).
 hold times the share of the query's words they contain, raised to a small
 power: complete matches rank above partial ones of similar weight, and a
 partial match with much stronger evidence can still pass them (the
-ranking of question-style queries, see plan.py).
+ranking of question-style queries, see query/plan.py).
 """
 
 from __future__ import annotations

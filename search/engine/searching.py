@@ -3,7 +3,7 @@
 Keyword queries rank in two tiers: documents holding every content word
 first, then those missing some, so complete matches are never buried and
 a query never comes back empty for lack of one word. Questions rank by
-BM25 with a coordination factor instead (why: plan.py). Within a
+BM25 with a coordination factor instead (why: query/plan.py). Within a
 tier, BM25 over both analysis levels (scoring.LuceneBM25) orders the
 documents.
 
@@ -31,14 +31,14 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.collectors import FilterCollector, TimeLimit, WrappingCollector
 
-from .deadline import Deadline, SearchStopped
+from ..deadline import Deadline, SearchStopped
+from ..query.language import QueryError, parse_date, parse_plain, parse_query
+from ..results import ArticleView, Hit, SearchResults
+from ..snippets import QueryTerms, best_snippet
+from ..suggest import suggest_correction
+from .compile import to_whoosh
 from .evaluate import Evaluator, Matches, exclude, restrict
-from .query import QueryError, parse_date, parse_plain, parse_query
-from .results import ArticleView, Hit, SearchResults
 from .scoring import LuceneBM25
-from .snippets import QueryTerms, best_snippet
-from .suggest import suggest_correction
-from .whoosh_query import to_whoosh
 
 DEFAULT_TIME_LIMIT = 10.0  # seconds per query; partial results come back with a note
 MAX_LIMIT = 1000

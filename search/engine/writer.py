@@ -15,14 +15,14 @@ as whole blocks, in W3's format: same blocks, same term table, same
 order. Asked to compress every block as W3 does, it writes W3's very
 bytes (tests/test_index_identity.py compares the segment files byte for
 byte); by default it leaves tiny blocks uncompressed (MIN_COMPRESSED_BLOCK),
-and index.py has it pickle blocks with protocol 3 (BYTES_PROTOCOL): the
+and store/index.py has it pickle blocks with protocol 3 (BYTES_PROTOCOL): the
 same postings, read by the same W3 reader, in a third less space.
 Any other codec, format or field setting falls back to Whoosh's own path.
 
 Past ``limitmb`` the pool spills its terms to sorted run files, merged
 term by term at commit, so a huge seed file costs bounded memory. The
 full build gives each of its processes a budget its half of the corpus
-fits in (see FULL_BUILD_WRITER in index.py and docs/benchmarks.md).
+fits in (see FULL_BUILD_WRITER in store/index.py and docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -48,7 +48,8 @@ from whoosh.util import random_name
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
-from .analyze import forget_positions
+from ..analysis.tokenize import forget_positions
+from .compat import fast_paths
 from .schema import ArabicText, encode_single_position
 
 PICKLE_PROTOCOL = 2  # what W3 pickles its blocks with
@@ -58,7 +59,7 @@ LONG_STORED_TEXT = 1_000_000
 # to _codecs.encode on its latin-1 text: three times the pickling time of
 # protocol 3, which writes bytes as bytes, and half again the bytes to
 # compress. W3's reader unpickles either; the full build and updates use 3
-# (index.py), and the same postings take a third less disk.
+# (store/index.py), and the same postings take a third less disk.
 BYTES_PROTOCOL = 3
 # W3 means to leave blocks under 20 bytes uncompressed but compresses every
 # block (whoosh3.py _write_block overwrites its own test). Most terms occur
@@ -852,7 +853,16 @@ def open_writer(ix, procs: int = 1, **kwargs):
     """A writer for ix: ParallelWriter when procs > 1, else BufferedSegmentWriter.
 
     Takes the keyword arguments of ``ix.writer()`` (procs, limitmb, compound, ...).
+    With a Whoosh these writers were not written for (compat.fast_paths),
+    Whoosh's own SegmentWriter, in one process: Whoosh's MpWriter merges
+    its processes' segments with field lengths decoded from their one-byte
+    codes, which moves BM25's average lengths (1.6% for bodies) and so
+    every score.
     """
+    if not fast_paths():
+        for own in ("protocol", "min_compressed", "max_segments", "multisegment"):
+            kwargs.pop(own, None)
+        return ix.writer(**kwargs)
     if procs > 1:
         kwargs.pop("multisegment", None)
         return ParallelWriter(ix, procs=procs, **kwargs)

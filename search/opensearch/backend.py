@@ -3,7 +3,7 @@
 The query is parsed here and sent as Query DSL (querydsl.py); the answer
 comes back as the local engine's SearchResults and Hits. A query with a
 word that may carry a glued ب ل ك ف first asks the cluster for the
-document counts that decide its clitic alternative (plan.py), in one
+document counts that decide its clitic alternative (query/plan.py), in one
 ``size: 0`` search. Snippets and highlights are cut from the returned
 ``_source`` body by our snippets module, so a hit looks the same
 whichever engine found it.
@@ -22,13 +22,13 @@ import datetime as dt
 import time
 from urllib.parse import urlsplit, urlunsplit
 
-from .query import ParsedQuery, parse_plain, parse_query
-from .plan import clitic_lookups
+from ..engine.searching import DEFAULT_TIME_LIMIT, MAX_LIMIT
+from ..query.language import ParsedQuery, parse_plain, parse_query
+from ..query.plan import clitic_lookups
+from ..results import Hit, SearchResults
+from ..snippets import best_snippet, find_matches
+from ..sources import parse_date as parse_seed_date
 from .querydsl import ALL_WORDS_BONUS, es_field, to_query_dsl
-from .results import Hit, SearchResults
-from .searching import DEFAULT_TIME_LIMIT, MAX_LIMIT
-from .snippets import best_snippet, find_matches
-from .sources import parse_date as parse_seed_date
 
 DEFAULT_INDEX_NAME = "arabic-search"
 REQUEST_TIMEOUT = 30.0  # seconds for one HTTP request, beyond the query's own time limit
@@ -132,7 +132,7 @@ def results_from_response(parsed: ParsedQuery, response: dict, page: int = 1, li
 
 
 def hit_from_source(rank: int, document: dict, score: float | None, parsed: ParsedQuery) -> Hit:
-    """A Hit with a snippet of the returned original body, as searching.py makes one."""
+    """A Hit with a snippet of the returned original body, as engine/searching.py makes one."""
     body = document.get("body") or ""
     snippet = best_snippet(body, find_matches(body, parsed))
     score = score or 0.0

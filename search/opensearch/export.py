@@ -42,16 +42,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from whoosh.fields import DATETIME, ID, STORED, TEXT
-from whoosh.filedb.filestore import FileStorage
-
-from .analyze import TOKEN_PATTERN, stem_or_none
-from .levels import EXACT, LEVELS, STEM, TEXT_FIELDS, field_names
-from .normalize import DIACRITIC_RANGES, FOLD, TATWEEL, fold_char
+from ..analysis.levels import EXACT, LEVELS, STEM, TEXT_FIELDS, field_names
+from ..analysis.normalize import DIACRITIC_RANGES, FOLD, TATWEEL, fold_char
+from ..analysis.stopwords import STOPWORDS
+from ..analysis.tokenize import TOKEN_PATTERN, stem_or_none
+from ..engine.schema import DIGEST_FIELD, field_kinds
+from ..engine.searching import SCORING
+from ..engine.storage import open_index
 from .querydsl import search_template
-from .schema import DIGEST_FIELD, build_schema
-from .searching import SCORING
-from .stopwords import STOPWORDS
 
 INDEX_FILE = "index.json"
 TEMPLATE_FILE = "search-template.json"
@@ -231,27 +229,25 @@ def field_mappings() -> dict:
     and body.stem: levels.Level.subfield); the original text is kept in
     _source for highlighting and snippets.
     """
-    schema = build_schema()
     leveled = {level.field(text) for text in TEXT_FIELDS for level in LEVELS}
     properties = {}
-    for name in schema.names():
-        kind = schema[name]
+    for name, kind in field_kinds().items():
         if name in TEXT_FIELDS:
             properties[name] = text_mapping()
         elif name in leveled:
             continue  # a sub-field of its text field
         elif name == DIGEST_FIELD:
             continue  # the index's own bookkeeping, in no exported document
-        elif isinstance(kind, DATETIME):
+        elif kind == "date":
             properties[name] = {"type": "date", "format": DATE_FORMAT}
-        elif isinstance(kind, ID):
+        elif kind == "keyword":
             properties[name] = {"type": "keyword"}
-        elif isinstance(kind, STORED):
+        elif kind == "stored":
             properties[name] = {"type": "keyword", "index": False}
-        elif isinstance(kind, TEXT):
+        elif kind == "text":
             raise ExportError(f"field {name!r}: a text field with no analysis level; add it to levels.TEXT_FIELDS")
         else:
-            raise ExportError(f"field {name!r}: no mapping for {type(kind).__name__}")
+            raise ExportError(f"field {name!r}: no mapping for a {kind} field")
     return {"dynamic": "strict", "properties": properties}
 
 
@@ -434,13 +430,8 @@ def export_changes(index, base: Path | str, out: Path | str, chunk_mb: float = D
 
 
 def open_unmapped(index):
-    """The live Whoosh index of index (a search.Index), its files read on demand.
-
-    Whoosh copies every memory-mapped segment file a reader opens into
-    memory (a BytesIO over the map): 240 MB of postings for SaudiNewsNet,
-    which the export never reads. Without mmap it reads only what it asks for.
-    """
-    return FileStorage(str(index.generation_dir()), supports_mmap=False).open_index()
+    """The live Whoosh index of index (a search.Index), its files read on demand (storage.open_index)."""
+    return open_index(index.generation_dir(), mapped=False)
 
 
 def _chain(*parts: Iterable[bytes]) -> Iterator[bytes]:

@@ -1,9 +1,9 @@
-"""Render a query plan (plan.py) to OpenSearch / Elasticsearch Query DSL.
+"""Render a query plan (query/plan.py) to OpenSearch / Elasticsearch Query DSL.
 
-The plan is the one whoosh_query.py renders for our engine, and every
+The plan is the one engine/compile.py renders for our engine, and every
 node of it becomes a clause here, so a cluster loaded from the export
 (export.py) matches the same documents and ranks them by the same rules:
-the same terms and weights per field and level (levels.py), the clitic
+the same terms and weights per field and level (analysis/levels.py), the clitic
 alternatives, the all-words tier of keyword queries, the coordination
 factor of questions, the proximity bonus, phrases with their slop,
 prefix and fuzzy words with their budgets, exclusions and filters
@@ -21,10 +21,23 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from .levels import FIELD_NAMED, FIELDS, STEM, fields_of
-from .plan import (COORDINATION_EXPONENT, MAX_EXPANSIONS, MAX_QUERY_EXPANSIONS, Bonus, Expansion, Filter, Group,
-                   PlanNode, Span, Terms, Vocabulary, Without, plan_query)
-from .query import ParsedQuery
+from ..analysis.levels import FIELD_NAMED, FIELDS, STEM, fields_of
+from ..query.language import ParsedQuery
+from ..query.plan import (
+    COORDINATION_EXPONENT,
+    MAX_EXPANSIONS,
+    MAX_QUERY_EXPANSIONS,
+    Bonus,
+    Expansion,
+    Filter,
+    Group,
+    PlanNode,
+    Span,
+    Terms,
+    Vocabulary,
+    Without,
+    plan_query,
+)
 
 ALL_WORDS_BONUS = 1000.0  # added to documents holding every content word: the first tier
 FRAGMENT_CHARS = 200  # the cluster's own highlight fragment, for clients that use it
@@ -181,7 +194,7 @@ def to_query_dsl(parsed: ParsedQuery, limit: int = 10, page: int = 1, since: dt.
     """A _search body for a parsed query and the same options as Index.search.
 
     vocabulary gives the document frequencies the plan's clitic
-    alternatives are decided on (opensearch_backend asks the cluster);
+    alternatives are decided on (backend.py asks the cluster);
     without one, no alternatives are searched. A keyword query's
     all-words tier is a bonus clause; source:, date: and the options
     become non-scoring filters; sort="date" orders newest first, without

@@ -1,4 +1,4 @@
-"""The query language: parse what a user types into a tree, then into a Whoosh query.
+"""The query language: lex and parse what a user types into a tree of words, phrases and operators.
 
 Syntax (documented with examples in the README):
 
@@ -13,8 +13,10 @@ Syntax (documented with examples in the README):
     title:داعش  source:okaz  date:2015-07-01..2015-07-31  date:>2015-08-01
     ( … )                  grouping
 
-Words are analyzed by the same code as the index (analyze.py), never by a
+Words are analyzed by the same code as the index (analysis/tokenize.py), never by a
 second normalizer: a query for مَدرَسة and one for مدرسه mean the same.
+The tree becomes a backend-neutral plan in plan.py, which
+engine/compile.py renders for Whoosh and opensearch/querydsl.py as Query DSL.
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from .analyze import stem_or_none, tokenize
-from .normalize import fold_digits
+from ..analysis.normalize import fold_digits
+from ..analysis.tokenize import stem_or_none, tokenize
 
 MAX_QUERY_LENGTH = 2000
 DEFAULT_NEAR_DISTANCE = 5

@@ -1,9 +1,9 @@
 """Turn a parsed query into one plan that every backend renders: what to look for, how to rank it.
 
-whoosh_query.py renders the plan to Whoosh queries for our engine,
-querydsl.py to Query DSL for a cluster loaded from the export; neither
+engine/compile.py renders the plan to Whoosh queries for our engine,
+opensearch/querydsl.py to Query DSL for a cluster loaded from the export; neither
 decides anything the plan does not say. Field names and weights come from
-levels.py.
+analysis/levels.py.
 
 A plain word becomes a weighted term per field and level: its stem in
 body_stem and title_stem (recall), its normalized form in body and title
@@ -48,9 +48,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol, Union
 
-from .levels import FIELDS, STEM, fields_of
-from .query import And, DateRange, Fuzzy, Node, Not, Or, ParsedQuery, Phrase, Prefix, Soft, SourceFilter, Word
-from .stopwords import is_answer_type, is_interrogative
+from ..analysis.levels import FIELDS, STEM, fields_of
+from ..analysis.stopwords import is_answer_type, is_interrogative
+from .language import And, DateRange, Fuzzy, Node, Not, Or, ParsedQuery, Phrase, Prefix, Soft, SourceFilter, Word
 
 MAX_EXPANSIONS = 256  # terms one prefix or fuzzy word may expand to in each field: bounds query time
 # Terms all the prefix and fuzzy words of one query may expand to, shared
@@ -246,14 +246,13 @@ class _Planner:
         self.filters: list[Filter] = []
         # Each prefix or fuzzy word's share of MAX_QUERY_EXPANSIONS.
         self.word_expansions = MAX_QUERY_EXPANSIONS // max(1, _count_expanding(root))
-        self._planned: dict[int, tuple[Node, PlanNode | None]] = {}
+        self._planned: dict[Node, PlanNode | None] = {}
 
     def plan(self, node: Node) -> PlanNode | None:
-        """The plan of node, the same object each time it is asked (a backend renders it once)."""
-        key = id(node)
-        if key not in self._planned:
-            self._planned[key] = (node, self._plan(node))  # the node kept: its id stays its own
-        return self._planned[key][1]
+        """The plan of node, the same object each time it, or an equal node, is asked (a backend renders it once)."""
+        if node not in self._planned:
+            self._planned[node] = self._plan(node)
+        return self._planned[node]
 
     def _plan(self, node: Node) -> PlanNode | None:
         """The plan of node; source: and date: parts go to self.filters instead (None)."""
@@ -424,9 +423,9 @@ def walk(node: PlanNode | None):
     seen, stack = set(), [node]
     while stack:
         node = stack.pop()
-        if node is None or id(node) in seen:
+        if node is None or node in seen:  # plan nodes hash by identity (eq=False)
             continue
-        seen.add(id(node))
+        seen.add(node)
         yield node
         if isinstance(node, Group):
             stack.extend(reversed(node.children + node.excluded))

@@ -6,7 +6,7 @@ Layout of an index folder::
                                  the format and the seeds folder the index follows (FolderSettings)
     INDEX/CURRENT                name of the live generation, replaced atomically
     INDEX/gen-000001/            a Whoosh index + manifest.json (the commit it describes; files ->
-                                 size, mtime, hash, ids), commit.json (durability.py) and
+                                 size, mtime, hash, ids), commit.json (engine/durability.py) and
                                  problems.json (the last update's)
     INDEX/update.lock            held (flock) by the one process updating
 
@@ -48,7 +48,7 @@ the manifest's shape, the format) and rebuilds it from the seeds when
 it is damaged or older than this code.
 
 JSON Lines dumps are updated record by record, not file by file: each
-document of a .jsonl record carries a digest of its fields (schema.py),
+document of a .jsonl record carries a digest of its fields (engine/schema.py),
 so a changed dump is read through and only the records whose digest is
 not indexed from it are written, and only its documents no record
 matches any more are deleted (_Run.index_records). A dump that only
@@ -90,27 +90,43 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from whoosh import index as whoosh_index
-from whoosh.index import EmptyIndexError
-
-from .durability import (check_generation, committed_files, sync_commit, toc_name, write_durably,
-                         write_json_durably)
-from .levels import LEVELS, TEXT_FIELDS
-from .postings import DamagedPostingsError
-from .reader_cache import ReaderCache
-from .results import ArticleView, SearchResults
-from .schema import DIGEST_BYTES, DIGEST_FIELD, build_schema
-from .searching import DEFAULT_TIME_LIMIT, SearchOptions, article_view, run_search
-from .sources import (WARNING, Article, JsonlCursor, Problem, SeedFile, SeedsError, file_hash, iter_articles,
-                      open_appended, scan)
-from .writer import BYTES_PROTOCOL, WriterProcessError, abandon, open_writer
+from ..analysis.levels import LEVELS, TEXT_FIELDS
+from ..engine.durability import (
+    check_generation,
+    committed_files,
+    sync_commit,
+    toc_name,
+    write_durably,
+    write_json_durably,
+)
+from ..engine.postings import DamagedPostingsError
+from ..engine.reader_cache import ReaderCache
+from ..engine.schema import DIGEST_BYTES, DIGEST_FIELD
+from ..engine.searching import DEFAULT_TIME_LIMIT, SearchOptions, article_view, run_search
+from ..engine.storage import NOT_AN_INDEX, create_index, index_folder, open_index, segment_count
+from ..engine.writer import BYTES_PROTOCOL, WriterProcessError, abandon, open_writer
+from ..results import ArticleView, SearchResults
+from ..sources import (
+    WARNING,
+    Article,
+    JsonlCursor,
+    Problem,
+    SeedFile,
+    SeedsError,
+    file_hash,
+    iter_articles,
+    open_appended,
+    scan,
+)
+from ..suggest import MAX_COMPLETIONS, complete
 
 MARKER = ".arabic-search-index"
 # 1: the first layout. 2: the marker records the seeds folder; each generation
 # has commit.json (file sizes and checksums) and problems.json. 3: documents of
 # .jsonl records carry a digest column; the manifest names the commit it
-# describes and, for a .jsonl file, where its last read ended.
-FORMAT_VERSION = 3
+# describes and, for a .jsonl file, where its last read ended. 4: the schema's
+# field classes moved to search.engine.schema (Whoosh pickles them by name).
+FORMAT_VERSION = 4
 MANIFEST_FILE = "manifest.json"
 PROBLEMS_FILE = "problems.json"
 DEFAULT_INDEX_DIR = ".index"
@@ -325,10 +341,13 @@ class Index:
         for _ in range(OPEN_ATTEMPTS):
             gen_dir = self.generation_dir()
             try:
-                return whoosh_index.open_dir(str(gen_dir))
-            except (OSError, EmptyIndexError) as error:
+                return open_index(gen_dir)
+            except NOT_AN_INDEX as error:
                 if self.generation_dir() == gen_dir:
                     raise IndexDamagedError(f"{gen_dir}: cannot open the index ({error}); repair it: index") from None
+            except (ModuleNotFoundError, AttributeError):  # its schema names classes this code no longer has
+                self._check_format()  # an older format says so
+                raise IndexDamagedError(f"{gen_dir}: cannot read the index's schema; repair it: index") from None
             except DAMAGE_ERRORS + (ValueError,) as error:
                 raise IndexDamagedError(f"{gen_dir}: cannot open the index ({type(error).__name__}); "
                                         "repair it: index") from None
@@ -374,7 +393,7 @@ class Index:
         """What is damaged in the live generation, in a few words, or None when it checks out.
 
         A few milliseconds: the TOC opens, every file of the last commit has
-        its recorded size and end checksums (durability.py), the manifest
+        its recorded size and end checksums (engine/durability.py), the manifest
         has its shape. Not a read of every byte.
         """
         try:
@@ -459,7 +478,7 @@ class Index:
     def search(self, query: str, limit: int = 10, page: int = 1, since=None, until=None,
                source: str | None = None, sort: str = "relevance",
                time_limit: float | None = DEFAULT_TIME_LIMIT, plain: bool = False, cancel=None) -> SearchResults:
-        """Ranked hits for query (see query.py for the syntax); raises QueryError when malformed.
+        """Ranked hits for query (see query/language.py for the syntax); raises QueryError when malformed.
 
         ``plain=True`` ignores the syntax (every word a plain word), for pasted questions.
         Reads the last committed state; it never updates (refresh() does).
@@ -470,6 +489,16 @@ class Index:
         options = SearchOptions(limit, page, since, until, source, sort, time_limit, plain, cancel)
         with self._reading():
             return run_search(self._readers.opened(), query, options)
+
+    def document_count(self) -> int:
+        """How many articles the live generation holds."""
+        with self._reading():
+            return self.open_whoosh().doc_count()
+
+    def complete(self, text: str, count: int = MAX_COMPLETIONS) -> dict:
+        """Completions of the last word of text, most frequent first (suggest.complete)."""
+        with self._reading(), self.open_whoosh().reader() as reader:
+            return complete(reader, text, count)
 
     def drop_caches(self) -> None:
         """Forget the posting lists and documents searches decoded (up to ~256 MB of postings).
@@ -500,7 +529,7 @@ class Index:
         """
         with self._reading():
             ix = self._open_live()
-            gen_dir = Path(ix.storage.folder)
+            gen_dir = index_folder(ix)
             with ix.searcher() as searcher:
                 sources: dict[str, int] = {}
                 dates = []
@@ -510,7 +539,7 @@ class Index:
                     if fields.get("date"):
                         dates.append(fields["date"])
                 documents = searcher.doc_count()
-            segments = len(ix._segments())
+            segments = segment_count(ix)
         size = sum(f.stat().st_size for f in gen_dir.iterdir() if f.is_file())
         settings = self.settings() or FolderSettings(FORMAT_VERSION)
         problems = _read_problems(gen_dir)
@@ -728,7 +757,7 @@ class Index:
         summary = UpdateSummary(full=True)
         manifest: dict = {}
         try:
-            ix = whoosh_index.create_in(str(gen_dir), build_schema())
+            ix = create_index(gen_dir)
             writer = open_writer(ix, **FULL_BUILD_WRITER)
         except BaseException as error:
             shutil.rmtree(gen_dir, ignore_errors=True)

@@ -2,9 +2,9 @@
 
 ``create_app(index_path)`` serves the page (``GET /``), one article with the
 query's matches highlighted (``GET /doc/{id}``) and the JSON API under
-``/api/``. The server only reads: every request opens the index anew, so
-it sees the last committed state while an update (``--watch`` or a
-separate ``index`` run) is writing.
+``/api/``. The server only reads, through the Index's reader cache: each
+request sees the last committed state while an update (``--watch`` or a
+separate ``index`` run) is writing, and a generation is opened once.
 
 Safety: article and query text reach HTML only through markupsafe.escape.
 Highlights are offsets (results.py), turned into markup here by escaping
@@ -40,21 +40,17 @@ from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .analyze import tokenize
-from .index import Index, IndexFolderError
-from .levels import EXACT, field_names
-from .query import MAX_QUERY_LENGTH, ParsedQuery, QueryError, parse_date, parse_query
-from .results import Hit, SearchResults
-from .searching import DEFAULT_TIME_LIMIT
-from .snippets import Match, find_matches
+from ..engine.searching import DEFAULT_TIME_LIMIT
+from ..query.language import MAX_QUERY_LENGTH, ParsedQuery, QueryError, parse_date, parse_query
+from ..results import Hit, SearchResults
+from ..snippets import Match, find_matches
+from ..store.index import Index, IndexFolderError
+from ..suggest import MAX_COMPLETIONS
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100  # hits per page
 MAX_PAGE = 1000  # with MAX_LIMIT: at most 100,000 documents collected for one request
-MAX_COMPLETIONS = 8
-MIN_PREFIX = 3  # normalized letters before completions are offered: ال alone starts a third of the vocabulary
-MAX_SCANNED_TERMS = 20_000  # per field, a bound on one request's work (الم: 8,300 terms in SaudiNewsNet)
 PAGE_LINKS = 7  # page numbers shown around the current page
 DISCONNECT_POLL = 0.05  # seconds between two looks at whether a searching client is still there
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")  # what a browser on this machine calls a local server
@@ -228,39 +224,6 @@ def _hit_view(hit: Hit, form: SearchForm, parsed: ParsedQuery) -> dict:
 
 
 # ----- completions ---------------------------------------------------------------
-
-
-def complete(reader, text: str, count: int = MAX_COMPLETIONS) -> dict:
-    """Completions of the last word of text from the index vocabulary, most frequent first.
-
-    Candidates are exact-level terms (normalized, so spelled as the index
-    folds them: ة as ه) of the title and body fields starting with the
-    normalized last word; each completion keeps what was typed and adds
-    the rest of the term. Nothing is offered after a space or for fewer
-    than MIN_PREFIX letters.
-    """
-    tokens = list(tokenize(text))
-    if not tokens or tokens[-1][1] != len(text):
-        return {"query": text, "prefix": "", "completions": []}
-    start, end, prefix = tokens[-1]
-    if len(prefix) < MIN_PREFIX:
-        return {"query": text, "prefix": prefix, "completions": []}
-    documents: dict[str, int] = {}
-    for field in field_names(EXACT):
-        for scanned, term in enumerate(reader.expand_prefix(field, prefix)):
-            if scanned >= MAX_SCANNED_TERMS:
-                break
-            term = term.decode("utf-8") if isinstance(term, bytes) else term
-            documents[term] = max(documents.get(term, 0), reader.doc_frequency(field, term))
-    best = sorted(documents.items(), key=lambda item: (-item[1], item[0]))[:count]
-    return {
-        "query": text,
-        "prefix": prefix,
-        "completions": [
-            {"text": text[:end] + term[len(prefix):], "term": term, "documents": frequency}
-            for term, frequency in best
-        ],
-    }
 
 
 # ----- the client: its Host header, its disconnect -------------------------------------
@@ -471,7 +434,7 @@ def create_app(index_path: Path | str, seeds_dir: Path | str | None = None, watc
         def page_of(cancel: threading.Event) -> HTMLResponse:
             context = {"form": form, "results": None, "error": None, "documents": None}
             if not q.strip():
-                context["documents"] = index.open_whoosh().doc_count()
+                context["documents"] = index.document_count()
                 return render(request, "search.html", context)
             try:
                 context["results"] = results_view(search_index(index, form, time_limit, cancel), form)
@@ -535,8 +498,7 @@ def create_app(index_path: Path | str, seeds_dir: Path | str | None = None, watc
     @app.get("/api/suggest", summary="Completions of the last word typed, from the index vocabulary")
     def api_suggest(q: Annotated[str, Query(max_length=MAX_QUERY_LENGTH)] = "",
                     limit: Annotated[int, Query(ge=1, le=MAX_COMPLETIONS)] = MAX_COMPLETIONS):
-        with index.open_whoosh().reader() as reader:
-            return JSONResponse(complete(reader, q, limit))
+        return JSONResponse(index.complete(q, limit))
 
     return app
 

@@ -1,0 +1,19 @@
+"""How much each long-lived cache of a process keeps: every size in one place, so sizes that must agree do.
+
+A server answers thousands of queries: each cache below is bounded, and
+its size says what it is for. Caches of one search (memos of a query's
+plan and its evaluation) end with the search and are not listed.
+"""
+
+# Decoded posting lists kept per open generation (ids, weights, positions,
+# scores; engine.postings.IndexArrays), in MB.
+POSTINGS_BUDGET_MB = 256
+# Documents shown recently: their stored fields kept unpickled
+# (engine.postings) and, for as many texts, their normalized views
+# (snippets._view); a few hundred pages of hits. One figure for both: a
+# document shown again needs both.
+DOCUMENTS_KEPT = 2048
+# Memoised document frequencies and prefix expansions per generation (engine.postings).
+LOOKUPS_KEPT = 65536
+# Stems of distinct words (analysis.tokenize.stem_term): 31k news articles hold ~370k.
+STEMS_KEPT = 500_000
