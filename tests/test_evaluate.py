@@ -19,13 +19,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import query as wq
+from whoosh.columns import VarBytesColumn
+from whoosh.filedb.filestore import RamStorage
 
 from search import Index
 from search.analysis.normalize import normalize_text
 from search.analysis.tokenize import stem_or_none
 from search.engine.compile import to_whoosh
 from search.engine.evaluate import Evaluator, Matches, common, pairs_within, spans_match
-from search.engine.postings import IndexArrays, decode_positions
+from search.analysis.levels import FIELD_NAMED
+from search.engine.postings import IndexArrays, VarBytesColumnFile, decode_positions
 from search.engine.searching import SCORING, top_documents
 from search.query.language import parse_query
 
@@ -243,3 +246,39 @@ def test_common_finds_each_shared_document_in_both_arrays(first, second):
     a, b = np.array(sorted(first), dtype=np.int64), np.array(sorted(second), dtype=np.int64)
     in_a, in_b = common(a, b)
     assert a[in_a].tolist() == b[in_b].tolist() == sorted(first & second)
+
+
+def test_columns_read_at_once_equal_whooshs_column_readers(index):
+    """Field lengths, source codes and stored fields, read in one go per segment, as Whoosh reads them document by document."""
+    opened = index._readers.opened()
+    arrays = IndexArrays(opened.ix.reader())
+    codes, names = arrays.sources()
+    for segment, offset in opened.reader.leaf_readers():
+        for docnum in range(segment.doc_count_all()):
+            for fieldname in FIELD_NAMED:
+                # (W3 answers None for an empty field, which scorers count as 1)
+                assert arrays.lengths(fieldname)[offset + docnum] == (segment.doc_field_length(docnum, fieldname) or 1)
+            source = segment.stored_fields(docnum).get("source")
+            assert (names[codes[offset + docnum]] if codes[offset + docnum] >= 0 else None) == (source or None)
+            assert arrays.stored_fields(offset + docnum) == segment.stored_fields(docnum)
+    assert len(names) > 5  # SaudiNewsNet's sources, not one
+
+
+@pytest.mark.parametrize("count", [7, 40_000])  # past 2**15 documents Whoosh also writes the offsets
+def test_a_var_bytes_column_reads_as_whooshs_reader(count):
+    values = [b"", "سبق".encode(), "سبق".encode(), "عكاظ".encode(), b"", b"", "الرياض".encode(), b"x" * 300]
+    column = VarBytesColumn()
+    storage = RamStorage()
+    out = storage.create_file("column")
+    writer = column.writer(out)
+    for docnum in range(count):
+        writer.add(docnum, values[(docnum // 3) % len(values)])
+    writer.finish(count)
+    out.close()
+    length = storage.file_length("column")
+    expected = list(column.reader(storage.open_file("column"), 0, length, count))
+    ours = VarBytesColumnFile(storage.open_file("column"), 0, length, count)
+    assert [ours.value(docnum) for docnum in range(count)] == expected
+    distinct, codes = ours.distinct()
+    assert [distinct[code] for code in codes] == expected
+    assert sorted(distinct) == sorted(set(expected))
