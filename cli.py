@@ -20,15 +20,12 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.segment import Segment, Segments
 from rich.style import Style
-from rich.table import Table
 from rich.text import Text
 
 import search
-from search.opensearch.backend import BackendError, OpenSearchBackend
-from search.opensearch.export import ExportError, export_changes, export_opensearch
+from search.opensearch.errors import BackendError, ExportError
 from search.query.language import parse_date
 from search.store.index import default_index_dir
 
@@ -318,9 +315,18 @@ def _refresh_with_progress(engine, seeds_dir: Path | None, quiet: bool = False):
 
 @contextmanager
 def _progress_bar():
-    """A transient progress bar on stderr (only on a terminal); gives the callback an update takes."""
+    """A transient progress bar on stderr (only on a terminal); gives the callback an update takes.
+
+    Not a terminal: a callback that does nothing, and rich.progress is not
+    even imported (a piped search is most often the first of its process).
+    """
+    if not stderr.is_terminal:
+        yield lambda done, total: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     columns = (TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TextColumn("files"), TimeElapsedColumn())
-    with Progress(*columns, console=stderr, transient=True, disable=not stderr.is_terminal) as bar:
+    with Progress(*columns, console=stderr, transient=True) as bar:
         task = bar.add_task("index", total=None)
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
@@ -418,6 +424,8 @@ def search_command(query, index_dir, seeds_dir, limit, page, since, until, sourc
     if (backend == "opensearch") != (url is not None):
         raise click.UsageError("--backend opensearch and --url URL go together")
     if backend == "opensearch":
+        from search.opensearch.backend import OpenSearchBackend
+
         engine = run_guarded(OpenSearchBackend, url)
     else:
         engine = open_index(index_dir)
@@ -580,6 +588,8 @@ def analyze(text, as_json, bidi):
         for token in tokens:
             click.echo(json.dumps(token.__dict__, ensure_ascii=False))
         return
+    from rich.table import Table
+
     use_bidi = bidi_enabled(bidi, False)
     table = Table("#", "original", "start", "end", "normalized", "stem")
     for token in tokens:
@@ -647,6 +657,8 @@ def export_opensearch_command(index_dir, seeds_dir, out_dir, shards, replicas, c
       python cli.py export opensearch --out export --shards 1 --replicas 2
       python cli.py export opensearch --out changes --changes-since export
     """
+    from search.opensearch.export import export_changes, export_opensearch
+
     engine = open_index(index_dir)
     run_guarded(engine.check_seeds, seeds_dir)
     if base_dir is not None:

@@ -508,6 +508,44 @@ class OursColdEngine(OursEngine):
         return super().search(query)
 
 
+class OursNewIndexEngine(OursEngine):
+    """A new ``search.Index`` for each query, caches dropped: what a library user opening an index for one call pays.
+
+    The modules stay imported and the files in the OS page cache (as for
+    a new FTS5 connection); the index is opened, its columns read and the
+    query's postings and documents decoded anew.
+    """
+
+    name = "ours, new Index"
+
+    def __init__(self, index: Path):
+        from search import Index
+
+        self.index_class = Index
+        self.path = index
+
+    def search(self, query: BenchQuery) -> int:
+        index = self.index_class(self.path)
+        index.drop_caches()
+        return len(index.search(query.ours(), limit=10).hits)
+
+
+class OursProcessEngine:
+    """``cli.py search QUERY`` in a new process, output piped: a first search from the command line."""
+
+    name = "ours, new process"
+
+    def __init__(self, index: Path, seeds: Path):
+        self.arguments = ["--index", str(index), "--seeds", str(seeds)]
+
+    def search(self, query: BenchQuery) -> int:
+        done = subprocess.run([PYTHON, str(CLI), "search", query.ours(), *self.arguments],
+                              capture_output=True, text=True, check=False)
+        if done.returncode not in (0, 1):  # 1: no results
+            raise RuntimeError(f"cli.py search {query.ours()!r}: {done.stderr.strip()}")
+        return done.stdout.count("\n")
+
+
 class StockWhooshEngine:
     """Stock Whoosh: its QueryParser over title and body, BM25F, and hit.highlights() for each hit."""
 
@@ -540,6 +578,44 @@ class Fts5Engine:
 
     def search(self, query: BenchQuery) -> int:
         return len(self.connection.execute(self.SQL, (query.fts5(),)).fetchall())
+
+
+class Fts5NewConnectionEngine(Fts5Engine):
+    """A new FTS5 connection for each query: the peer of a new Index."""
+
+    name = "FTS5, new connection"
+
+    def __init__(self, database: Path):
+        self.database = database
+
+    def search(self, query: BenchQuery) -> int:
+        connection = sqlite3.connect(self.database)
+        try:
+            return len(connection.execute(self.SQL, (query.fts5(),)).fetchall())
+        finally:
+            connection.close()
+
+
+# A one-shot FTS5 search as a script would run it: connect, query, print the rows.
+FTS5_ONE_SHOT = f"""
+import sqlite3, sys
+for row in sqlite3.connect(sys.argv[1]).execute({Fts5Engine.SQL!r}, (sys.argv[2],)):
+    print(*row)
+"""
+
+
+class Fts5ProcessEngine:
+    """FTS5_ONE_SHOT in a new Python process, output piped: the peer of a command-line search."""
+
+    name = "FTS5, new process"
+
+    def __init__(self, database: Path):
+        self.database = database
+
+    def search(self, query: BenchQuery) -> int:
+        done = subprocess.run([PYTHON, "-c", FTS5_ONE_SHOT, str(self.database), query.fts5()],
+                              capture_output=True, text=True, check=True)
+        return done.stdout.count("\n")
 
 
 def time_engines(engines: list, queries: list[BenchQuery], rounds: int = 1) -> dict[str, dict[BenchQuery, float]]:

@@ -17,6 +17,16 @@ with highlighted snippets:
   ``hit.highlights("body")`` for each of the 10 hits;
 - FTS5: ``MATCH`` on normalized text, ``ORDER BY rank``, ``snippet()``.
 
+Then the first search, in two more passes of the same shape:
+
+- a new ``search.Index`` for each query, caches dropped, against a new
+  FTS5 connection for each query (what a library user opening an index
+  for one call pays; modules imported, files in the OS page cache);
+- ``cli.py search QUERY`` in a new process, output piped, against a
+  one-shot Python script that runs the FTS5 query and prints its rows
+  (common.FTS5_ONE_SHOT): the first query of a process, on a few queries
+  of each kind (``--process-queries``).
+
 One warm-up pass, then ROUNDS passes; in each pass every query runs on
 every engine, the engines' order rotating from query to query. A query's
 time is its median over the passes; the table gives, per kind, the median
@@ -36,6 +46,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 
 P95_TARGET = 0.050  # seconds, single and two-word queries
+NEW_INDEX_TARGET = 1.5  # a new Index's first query / a new FTS5 connection's, medians
+NEW_PROCESS_TARGET = 4.0  # cli.py search in a new process / the one-shot FTS5 script, medians
 
 
 def ensure_indexes(work: Path, rebuild: bool) -> tuple[Path, Path, Path, list]:
@@ -60,6 +72,8 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true", help="rebuild the three indexes first")
     parser.add_argument("--per-kind", type=int, default=16, help="queries of each kind")
     parser.add_argument("--rounds", type=int, default=5, help="timed passes")
+    parser.add_argument("--process-queries", type=int, default=4, help="queries of each kind run in new processes")
+    parser.add_argument("--process-rounds", type=int, default=3, help="timed passes in new processes")
     args = parser.parse_args()
     ours_index, stock_index, fts5_db, articles = ensure_indexes(args.work, args.rebuild)
     queries = common.draw_queries(articles, args.per_kind)
@@ -74,6 +88,14 @@ def main() -> None:
     cold_timings = common.time_engines(cold_engines, queries, rounds=args.rounds)
     cold = common.OursColdEngine.name
     timings[cold] = cold_timings[cold]
+    common.log(f"a new Index for each query: timing {args.rounds} rounds")
+    new_index = common.time_engines([common.OursNewIndexEngine(ours_index), common.Fts5NewConnectionEngine(fts5_db)],
+                                    queries, rounds=args.rounds)
+    few = [q for kind in common.KINDS for q in [q for q in queries if q.kind == kind][:args.process_queries]]
+    common.log(f"{len(few)} queries in new processes: timing {args.process_rounds} rounds")
+    seeds = args.work / "seeds-all"
+    new_process = common.time_engines([common.OursProcessEngine(ours_index, seeds), common.Fts5ProcessEngine(fts5_db)],
+                                      few, rounds=args.process_rounds)
 
     headers = (["kind"] + [f"{name} {stat}" for name in timings for stat in ("median ms", "p95 ms")]
                + ["ours / FTS5", f"{cold} / FTS5 (its pass)"])
@@ -104,6 +126,25 @@ def main() -> None:
                            f"{'met' if p95 < P95_TARGET else 'NOT met'})")
     targets.append("- queries with at least one hit: " + ", ".join(f"{n} {h}/{len(queries)}" for n, h in hits.items()))
     print("\n".join(targets))
+    first_headers = ["kind", "new Index ms", "FTS5 new connection ms", "ratio", "new process ms",
+                     "FTS5 new process ms", "ratio"]
+    first_rows = []
+    for kind in list(common.KINDS) + ["all"]:
+        row = [kind]
+        for measured in (new_index, new_process):
+            ours_name, peer_name = list(measured)
+            ours_ms, peer_ms = median_of(ours_name, kind, measured), median_of(peer_name, kind, measured)
+            row += [common.ms(ours_ms), common.ms(peer_ms), f"{ours_ms / peer_ms:.2f}"]
+        first_rows.append(row)
+    common.print_table("First search: a new Index, a new process", first_headers, first_rows)
+    for measured, target, what in ((new_index, NEW_INDEX_TARGET, "a new Index's first query"),
+                                   (new_process, NEW_PROCESS_TARGET, "`cli.py search` in a new process")):
+        ours_name, peer_name = list(measured)
+        ratio = median_of(ours_name, "all", measured) / median_of(peer_name, "all", measured)
+        targets.append(f"- {what}: {common.ms(median_of(ours_name, 'all', measured))} ms = **{ratio:.2f}×** "
+                       f"{peer_name}'s {common.ms(median_of(peer_name, 'all', measured))} ms (target ≤ {target}×: "
+                       f"{'met' if ratio <= target else 'NOT met'})")
+    print("\n".join(targets[-2:]))
     examples = ", ".join(f"`{q.ours()}`" for q in queries[:: max(1, len(queries) // 8)])
     body = "\n".join([
         "## Query latency (benchmarks/query_latency.py)",
@@ -120,6 +161,12 @@ def main() -> None:
         f"Measured {common.machine_line()}.",
         "",
         common.markdown_table(headers, rows),
+        "",
+        f"First search: each query with a new `search.Index` (caches dropped) against a new FTS5 connection, "
+        f"{args.rounds} passes; and {len(few)} of the queries as `cli.py search QUERY` in a new process, output "
+        f"piped, against a one-shot Python script running the FTS5 query, {args.process_rounds} passes.",
+        "",
+        common.markdown_table(first_headers, first_rows),
         "",
         *targets,
     ])

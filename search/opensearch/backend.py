@@ -28,14 +28,12 @@ from ..query.plan import clitic_lookups
 from ..results import Hit, SearchResults
 from ..snippets import best_snippet, find_matches
 from ..sources import parse_date as parse_seed_date
+from .errors import BackendError
 from .querydsl import ALL_WORDS_BONUS, es_field, to_query_dsl
 
 DEFAULT_INDEX_NAME = "arabic-search"
 REQUEST_TIMEOUT = 30.0  # seconds for one HTTP request, beyond the query's own time limit
 
-
-class BackendError(Exception):
-    """The cluster cannot be used: client missing, unreachable, or it refused the request."""
 
 
 def split_url(url: str) -> tuple[str, str]:

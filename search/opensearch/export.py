@@ -49,6 +49,7 @@ from ..analysis.tokenize import TOKEN_PATTERN, stem_or_none
 from ..engine.schema import DIGEST_FIELD, field_kinds
 from ..engine.searching import SCORING
 from ..engine.storage import open_index
+from .errors import ExportError
 from .querydsl import search_template
 
 INDEX_FILE = "index.json"
@@ -79,9 +80,6 @@ JAVA_SPLIT_PATTERNS = {
 # Arabic presentation forms A and B: ligatures, lam-alef, contextual letter shapes.
 PRESENTATION_FORM_RANGES = ((0xFB50, 0xFDFF), (0xFE70, 0xFEFF))
 
-
-class ExportError(Exception):
-    """The export cannot be written as asked; the message says why."""
 
 
 @dataclass
