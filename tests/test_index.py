@@ -171,6 +171,30 @@ def test_stale_detection(seeds, index):
     assert index.is_stale(seeds)
 
 
+def test_the_check_before_a_search_reads_the_seed_stats_only_while_they_match_the_manifest(seeds, index):
+    index.update(seeds)
+    gen_dir = index.generation_dir()
+    stats = json.loads((gen_dir / "seed_stats.json").read_text(encoding="utf-8"))
+    school = seeds / "school.txt"
+    assert stats["files"] == {"school.txt": [school.stat().st_size, school.stat().st_mtime_ns]}
+    # The stats say school.txt changed, the manifest says not: they are believed only with their manifest.
+    (gen_dir / "seed_stats.json").write_text(json.dumps(dict(stats, files={"school.txt": [1, 2]})), encoding="utf-8")
+    assert index.is_stale(seeds)
+    manifest = json.loads((gen_dir / "manifest.json").read_text(encoding="utf-8"))
+    (gen_dir / "manifest.json").unlink()
+    (gen_dir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")  # another stamp
+    assert not index.is_stale(seeds)
+    for damaged in ("{", "[]", '{"manifest": [], "files": 3}', '{"files": {"school.txt": 5}}'):
+        (gen_dir / "seed_stats.json").write_text(damaged, encoding="utf-8")
+        assert not index.is_stale(seeds)
+    (gen_dir / "seed_stats.json").unlink()  # a generation written before the file existed
+    assert not index.is_stale(seeds)
+    school.write_text(school.read_text(encoding="utf-8") + "\nسطر جديد", encoding="utf-8")
+    assert index.is_stale(seeds)
+    index.update(seeds)
+    assert not index.is_stale(seeds)
+
+
 def test_end_to_end_over_the_shipped_seeds(tmp_path):
     seeds = tmp_path / "seeds"
     shutil.copytree(REPO / "seeds", seeds)
