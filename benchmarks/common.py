@@ -441,6 +441,7 @@ def draw_queries(articles: list[Article], per_kind: int, seed: int = 9) -> list[
     """
     rng = random.Random(seed)
     queries: list[BenchQuery] = []
+    drawn: set[BenchQuery] = set()
     wanted = {kind: per_kind for kind in KINDS}
 
     def content(word: str) -> bool:
@@ -472,7 +473,8 @@ def draw_queries(articles: list[Article], per_kind: int, seed: int = 9) -> list[
             if len(stem) < 5:
                 continue
             query = BenchQuery(kind, (stem[:4],))  # the start of a stem, as one types it
-        if query not in queries:
+        if query not in drawn:
+            drawn.add(query)
             queries.append(query)
             wanted[kind] -= 1
     return queries

@@ -554,3 +554,14 @@ def test_serve_without_index_or_seeds_is_a_one_line_error(tmp_path):
     assert result.exit_code == 2
     assert result.output.strip() == (f"error: {tmp_path / 'index'}: no index here yet "
                                      f"(run: index --seeds DIR --index {tmp_path / 'index'})")
+
+
+def test_the_server_reads_the_columns_before_its_first_request(built):
+    app = create_app(built[0])
+    index = app.state.index
+    with TestClient(app, base_url=LOCAL):
+        arrays = index._readers._arrays[1]  # the generation's columns, read at start
+        codes, names = arrays._sources
+        assert sorted(names) == sorted({article["source"] for article in ARTICLES if article.get("source")})
+        assert set(arrays._lengths) >= {"title", "body", "title_stem", "body_stem"}
+

@@ -183,6 +183,13 @@ class IndexArrays:
                 self._sources = (codes, names)
             return self._sources
 
+    def read_columns(self, fieldnames) -> None:
+        """Read the live mask, the sources and the lengths of fieldnames now, not on the first search."""
+        self.live()
+        self.sources()
+        for fieldname in fieldnames:
+            self.lengths(fieldname)
+
     def stored_fields(self, docnum: int) -> dict:
         """A document's stored fields (reader.stored_fields), the most recently shown kept unpickled.
 

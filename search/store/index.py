@@ -90,7 +90,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ..analysis.levels import LEVELS, TEXT_FIELDS
+from ..analysis.levels import FIELDS, LEVELS, TEXT_FIELDS
 from ..engine.durability import (
     check_generation,
     committed_files,
@@ -106,6 +106,7 @@ from ..engine.searching import DEFAULT_TIME_LIMIT, SearchOptions, article_view, 
 from ..engine.storage import NOT_AN_INDEX, create_index, index_folder, open_index, segment_count
 from ..engine.writer import BYTES_PROTOCOL, WriterProcessError, abandon, open_writer
 from ..results import ArticleView, SearchResults
+from ..snippets import prepare as prepare_snippets
 from ..sources import (
     WARNING,
     Article,
@@ -502,6 +503,13 @@ class Index:
         options = SearchOptions(limit, page, since, until, source, sort, time_limit, plain, cancel)
         with self._reading():
             return run_search(self._readers.opened(), query, options)
+
+    def warm_up(self) -> None:
+        """Open the live generation and read what every search needs, so that the first search costs what the
+        next ones do (a server calls it before it listens): the columns, and the snippets' alphabet."""
+        with self._reading():
+            self._readers.opened().arrays().read_columns(field.name for field in FIELDS)
+        prepare_snippets()
 
     def document_count(self) -> int:
         """How many articles the live generation holds."""
