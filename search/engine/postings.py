@@ -471,7 +471,7 @@ class VarBytesColumnFile:
 
 
 def _distinct(values) -> tuple[list, np.ndarray]:
-    """Distinct values of an iterable, and per item the number of its value (the fallback of column_values)."""
+    """Distinct values of an iterable, and per item the number of its value (VarBytesColumnFile.distinct off the fast path)."""
     number: dict = {}
     codes = np.fromiter((number.setdefault(value, len(number)) for value in values), dtype=np.int64)
     return list(number), codes

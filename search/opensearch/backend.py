@@ -35,7 +35,6 @@ DEFAULT_INDEX_NAME = "arabic-search"
 REQUEST_TIMEOUT = 30.0  # seconds for one HTTP request, beyond the query's own time limit
 
 
-
 def split_url(url: str) -> tuple[str, str]:
     """http://host:9200/articles -> (http://host:9200, articles); no path -> DEFAULT_INDEX_NAME."""
     parts = urlsplit(url)

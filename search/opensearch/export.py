@@ -81,7 +81,6 @@ JAVA_SPLIT_PATTERNS = {
 PRESENTATION_FORM_RANGES = ((0xFB50, 0xFDFF), (0xFE70, 0xFEFF))
 
 
-
 @dataclass
 class ExportSummary:
     """What an export wrote (the contract of ``export opensearch --json``)."""
