@@ -522,7 +522,7 @@ class Index:
             return complete(reader, text, count)
 
     def drop_caches(self) -> None:
-        """Forget the posting lists and documents searches decoded (up to ~256 MB of postings).
+        """Forget the posting lists and documents searches decoded (up to cache_sizes.POSTINGS_BUDGET_MB of postings).
 
         The next search decodes what it needs again, with the same results.
         """
