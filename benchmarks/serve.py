@@ -11,7 +11,7 @@
   The target: first ≤ 2× warm (medians).
 - memory: one server answers QUERIES varied queries (single words, two
   words, phrases and prefixes drawn from the articles, each asked once);
-  its resident memory (VmRSS) is read after 100 and after all of them.
+  its resident memory (RSS) is read after 100 and after all of them.
   The target: after all ≤ 1.5× after 100 (the caches are bounded).
 
 Each request is an HTTP GET from this process, as a browser's would be.
@@ -83,10 +83,10 @@ class Server:
         return time.perf_counter() - started
 
     def rss_mb(self) -> float:
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        raise RuntimeError("no VmRSS in /proc (Linux only)")
+        """The server's resident memory, as common.run_measured samples it (psutil)."""
+        import psutil
+
+        return psutil.Process(self.process.pid).memory_info().rss / 1024 / 1024
 
     def stop(self) -> None:
         self.process.terminate()
@@ -161,7 +161,7 @@ def main() -> None:
         f"over HTTP. First request: {args.servers} servers started one after the other, each timed on its "
         f"first query, then on {WARM_QUERIES} other varied queries, each new to it (warm), then on those "
         f"again (repeated). Memory: one server, "
-        f"{len(queries)} varied queries drawn from the articles, VmRSS read after {EARLY} and after all.",
+        f"{len(queries)} varied queries drawn from the articles, RSS read after {EARLY} and after all.",
         "",
         f"Measured {common.machine_line()}.",
         "",

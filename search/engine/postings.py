@@ -170,10 +170,10 @@ class IndexArrays:
                     if fast_paths():
                         values, local_codes = VarBytesColumnFile.of(segment._perdoc, "source").distinct()
                     else:
-                        values, local_codes = _distinct(segment.column_reader("source"))
+                        values, local_codes = _distinct(segment.column_reader("source", translate=False))
                     to_code = np.full(len(values), -1, dtype=np.int32)  # the segment's value number -> code
-                    for local, value in enumerate(values):
-                        name = value.decode("utf-8") if isinstance(value, bytes) else value
+                    for local, value in enumerate(values):  # the column's bytes: the ID's UTF-8
+                        name = value.decode("utf-8")
                         if name:
                             if name not in number:
                                 number[name] = len(names)
