@@ -10,6 +10,7 @@ Syntax (documented with examples in the README):
     مجلس NEAR الوزراء      proximity (NEAR/5 sets the distance; Arabic: قرب)
     كتا*                   prefix        مدرسه~   fuzzy (edit distance 1; ~2 for two)
     =المدرسة               this exact form: normalized, not stemmed
+    root:كتاب  جذر:كتاب     every word of its root: كتب, مكتبة, كاتب
     title:داعش  source:okaz  date:2015-07-01..2015-07-31  date:>2015-08-01
     ( … )                  grouping
 
@@ -43,6 +44,7 @@ FIELD_ALIASES = {
     "title": "title", "عنوان": "title",
     "source": "source", "مصدر": "source",
     "date": "date", "تاريخ": "date",
+    "root": "root", "جذر": "root",
 }
 QUOTES = {'"': '"', "«": "»", "\u201c": "\u201d"}
 
@@ -69,6 +71,7 @@ class Word:
     stem: str | None  # None for a stopword
     exact: bool = False  # =word: no stemming
     field: str | None = None  # title, or None for title+body
+    root: bool = False  # root:word: the word's root, at the root level only
 
 
 @dataclass(frozen=True)
@@ -383,6 +386,15 @@ class _Parser:
         self.words.append(word)
         return word
 
+    def root_word(self, value: str, position: int) -> Word:
+        """root:كتاب: one word, searched by its root (a phrase, prefix or fuzzy word has none)."""
+        tokens = [word for _, _, word in tokenize(value)]
+        if len(tokens) != 1 or value.endswith("*") or "~" in value:
+            raise QueryError(f"root: takes one word, not {value!r}", position)
+        word = Word(value, tokens[0], stem_or_none(tokens[0]), root=True)
+        self.words.append(word)
+        return word
+
     def phrase(self, text: str, position: int, slop: int, field_name: str | None) -> Node:
         exact = text.startswith("=")
         tokens = [word for _, _, word in tokenize(text[1:] if exact else text)]
@@ -404,6 +416,8 @@ class _Parser:
             return self.word(value, position, "title")
         if name == "source":
             return SourceFilter(value)
+        if name == "root":
+            return self.root_word(value, position)
         return parse_date_range(value, position)
 
 
