@@ -84,8 +84,10 @@ EXACT = Level(
     cluster_analyzer="arabic_exact", subfield=None, literal=True,
 )
 # A plain word's share of the root level's weights. 0: only root: searches
-# it. On ARCD a low share (0.1) lowered MRR@10 (docs/relevance.md), so roots
-# stay an operator: a root joins far more words than a stem does.
+# it. A share of 0.1 raised MRR@10 (ARCD 0.822 -> 0.831, with SaudiNewsNet
+# 0.735 -> 0.747; benchmarks/relevance.py), but a plain search would then
+# import nltk (0.4 s for each cli.py search) and its snippets would not
+# explain the words it finds by root: left at 0 until those are settled.
 ROOT_PLAIN_SHARE = 0.0
 ROOT = Level(
     name="root", suffix="_root", term=root_or_none, positions=root_positions,
