@@ -283,7 +283,7 @@ def plot(steps: list[dict], curves: dict, path: Path) -> None:
         axis.grid(True, which="both", alpha=0.3)
         axis.legend(fontsize=7)
     words = axes[4]
-    for label, points in (("real, 31k articles", curves["real"]), (f"generated, {n[-1]:,} articles", curves["generated"])):
+    for label, points in (("the real days", curves["real"]), (f"generated, {n[-1]:,} articles", curves["generated"])):
         words.plot([r for r, _ in points], [s for _, s in points], marker=".", label=label)
     words.set_xscale("log")
     words.set_yscale("log")
