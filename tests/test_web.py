@@ -308,6 +308,27 @@ def test_api_doc_missing_is_404_and_bad_query_is_400(client):
     assert bad.status_code == 400 and bad.json()["error"]
 
 
+def test_api_similar_lists_articles_sharing_the_subject(client):
+    response = client.get("/api/similar/okaz-rain")
+    assert response.status_code == 200, response.text
+    data = response.json()
+    ids = [hit["id"] for hit in data["hits"]]
+    assert data["id"] == "okaz-rain" and "okaz-rain" not in ids
+    assert ids[0] == "xss-1"  # the other article about rain and floods in Jazan
+    assert "جازان" in data["query"].split()
+
+
+def test_api_similar_takes_a_url_id_and_exclude_duplicates(client):
+    response = client.get("/api/similar/" + quote(SCHOOL_URL_ID, safe=""), params={"exclude_duplicates": 1})
+    assert response.status_code == 200, response.text
+    assert SCHOOL_URL_ID not in [hit["id"] for hit in response.json()["hits"]]
+
+
+def test_api_similar_of_an_unknown_id_is_a_404(client):
+    response = client.get("/api/similar/no-such-article")
+    assert response.status_code == 404 and response.json()["error"] == "no article with id 'no-such-article'"
+
+
 def test_api_stats(client):
     stats = client.get("/api/stats").json()
     assert stats["documents"] == len(ARTICLES) + 1
@@ -439,6 +460,13 @@ def test_doc_page_escapes_and_refuses_a_javascript_link(client):
     html = client.get("/doc/xss-1").text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert" not in html
     assert "javascript:" not in html
+
+
+def test_doc_page_lists_related_articles_as_links(client):
+    html = client.get("/doc/okaz-rain").text
+    related = html[html.index("مقالات ذات صلة"):]
+    assert '<a href="/doc/xss-1">&lt;script&gt;alert(1)&lt;/script&gt;</a>' in related  # escaped, linked
+    assert 'href="/doc/okaz-rain"' not in related
 
 
 def test_doc_page_missing_is_a_404_page(client):

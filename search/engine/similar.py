@@ -13,8 +13,9 @@ MAX_DOC_SHARE); stopwords have no stem-level term at all.
 The same story printed by another paper (a wire report, an official
 statement) is often the best match. It is kept unless asked otherwise:
 with exclude_duplicates, a document whose stem terms overlap the
-article's by DUPLICATE_OVERLAP or more (Jaccard of the two term sets)
-is passed over.
+article's, or those of a related article listed before it, by
+DUPLICATE_OVERLAP or more (Jaccard of the two term sets) is passed over,
+so that each story is listed once.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from .searching import SCORING, SearchOptions, _make_hit, _source_facets, top_do
 MAX_QUERY_TERMS = 25  # Lucene's default: enough to name a subject, few enough to stay fast
 MIN_TERM_FREQUENCY = 2  # a word the article uses once is rarely its subject
 MIN_DOC_FREQUENCY = 2  # a word no other document holds finds nothing
-MAX_DOC_SHARE = 0.25  # a word in a quarter of all documents or more (قال, اليوم) names no subject
+MAX_DOC_SHARE = 0.5  # a word in half of all documents or more names no subject
 MIN_TERM_LENGTH = 3  # letters
 # Jaccard of two articles' stem-term sets from which the second is taken for
 # the same story. On SaudiNewsNet (the top 5 related articles of 150 random
@@ -144,20 +145,25 @@ def _without_duplicates(found: Matches, chosen: ArticleTerms, arrays, wanted: in
                         deadline: Deadline) -> tuple[Matches, list[tuple[int, float]]]:
     """found without the duplicates among its best documents, and the ``wanted`` best of the rest.
 
+    A duplicate repeats the article's story or that of a document kept before it.
+
     Only documents that would be shown are compared (each costs an
     analysis of its text), best first, until ``wanted`` are kept: the
     total then counts out the duplicates seen, not those further down.
     """
     kept, duplicates = [], []
+    stories = [chosen.all_terms]  # the article's terms, then those of each document kept
     asked = wanted
     while len(kept) < wanted:
         ranked = top_documents(found, asked)
         for number, score in ranked[len(kept) + len(duplicates):]:
             deadline.check()
-            if overlap(chosen.all_terms, _terms_of(arrays.stored_fields(number))) >= DUPLICATE_OVERLAP:
+            terms = _terms_of(arrays.stored_fields(number))
+            if any(overlap(story, terms) >= DUPLICATE_OVERLAP for story in stories):
                 duplicates.append(number)
             else:
                 kept.append((number, score))
+                stories.append(terms)
                 if len(kept) == wanted:
                     break
         if len(ranked) < asked:

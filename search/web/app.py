@@ -52,6 +52,7 @@ DEFAULT_LIMIT = 10
 MAX_LIMIT = 100  # hits per page
 MAX_PAGE = 1000  # with MAX_LIMIT: at most 100,000 documents collected for one request
 PAGE_LINKS = 7  # page numbers shown around the current page
+RELATED_ON_PAGE = 5  # related articles listed under an article
 DISCONNECT_POLL = 0.05  # seconds between two looks at whether a searching client is still there
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")  # what a browser on this machine calls a local server
 WILDCARD_HOSTS = ("0.0.0.0", "::", "")  # listening on every interface
@@ -221,6 +222,14 @@ def _hit_view(hit: Hit, form: SearchForm, parsed: ParsedQuery) -> dict:
         "score": f"{hit.score:.2f}",
         "reasons": list(reasons.values()),
     }
+
+
+def related_view(results: SearchResults | None) -> list[dict]:
+    """The related articles under an article: title, link, source and date of each."""
+    if results is None:
+        return []
+    return [{"title": hit.title, "url": doc_url(hit.id), "source": hit.source,
+             "date": hit.date.date().isoformat() if hit.date else None} for hit in results.hits]
 
 
 # ----- completions ---------------------------------------------------------------
@@ -475,6 +484,7 @@ def create_app(index_path: Path | str, seeds_dir: Path | str | None = None, watc
             "date": article.date.isoformat(sep=" ", timespec="minutes") if article.date else None,
             "back_url": SearchForm(q).url() if q else None,
             "error": error,
+            "related": related_view(index.similar(article_id, limit=RELATED_ON_PAGE, time_limit=time_limit)),
         }
         return render(request, "doc.html", context)
 
@@ -498,6 +508,18 @@ def create_app(index_path: Path | str, seeds_dir: Path | str | None = None, watc
         if article is None:
             return JSONResponse({"error": f"no article with id {article_id!r}"}, status_code=404)
         return JSONResponse(article.to_dict())
+
+    @app.get("/api/similar/{article_id:path}", summary="Articles related to one article: the JSON of `cli.py similar --json`")
+    async def api_similar(request: Request, article_id: str, limit: Limit = DEFAULT_LIMIT, page: PageNumber = 1,
+                          exclude_duplicates: bool = False):
+        def answer(cancel: threading.Event) -> JSONResponse:
+            results = index.similar(article_id, limit=limit, page=page, exclude_duplicates=exclude_duplicates,
+                                    time_limit=time_limit, cancel=cancel)
+            if results is None:
+                return failure(request, 404, f"no article with id {article_id!r}")
+            return JSONResponse({"id": article_id, **results.to_dict()})
+
+        return await while_connected(request, answer)
 
     @app.get("/api/stats", summary="Documents, sources, dates, size: the JSON of `cli.py stats --json`")
     def api_stats():
