@@ -162,7 +162,7 @@ def test_search_as_you_type_offers_completions(server, browser):
     browser.find_element(By.NAME, "q").send_keys("افتتاح المدر")
     wait_for(browser, lambda driver: driver.find_elements(By.CSS_SELECTOR, "#completions option"))
     values = [option.get_attribute("value") for option in browser.find_elements(By.CSS_SELECTOR, "#completions option")]
-    assert values[0] == "افتتاح المدرسه"
+    assert values[0] == "افتتاح المدرسة"
 
 
 def test_screenshot_for_the_readme(server, browser):

@@ -541,8 +541,8 @@ class Index:
 
     def complete(self, text: str, count: int = MAX_COMPLETIONS) -> dict:
         """Completions of the last word of text, most frequent first (suggest.complete)."""
-        with self._reading(), self.open_whoosh().reader() as reader:
-            return complete(reader, text, count)
+        with self._reading():
+            return complete(self._readers.opened().arrays(), text, count)
 
     def drop_caches(self) -> None:
         """Forget the posting lists and documents searches decoded (up to cache_sizes.POSTINGS_BUDGET_MB of postings).
