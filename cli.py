@@ -468,8 +468,10 @@ def _search_batch(engine, lines, options, as_json, trec, explain):
 
 def _render_results(results, explain: bool, bidi: bool) -> None:
     """Hits as a readable list: rank, title, source, date, score, highlighted snippet."""
-    header = f"{results.total} results" + (f", page {results.page}" if results.page > 1 else "")
-    stdout.print(f"[bold]{header}[/] in {results.seconds * 1000:.0f} ms")
+    header = f"{results.total:,} results" + (f", page {results.page}" if results.page > 1 else "")
+    tiers = (f" ({results.total_all:,} match every word · {results.total_some:,} match some)"
+             if results.total_all is not None else "")
+    stdout.print(f"[bold]{header}[/]{tiers} in {results.seconds * 1000:.0f} ms")
     if results.partial:
         stdout.print("[yellow]time limit reached: results may be incomplete[/]")
     if results.suggestion:

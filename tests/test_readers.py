@@ -75,3 +75,27 @@ def test_fuzzy_expansions_are_ordered_by_arabic_edit_cost_then_frequency(news):
     assert frequencies == sorted(frequencies, reverse=True)
     factors = [factor for _, factor in ranked]
     assert factors[0] > max(factors[1:])
+
+
+# ----- totals -----------------------------------------------------------------------
+
+
+def test_totals_say_how_many_hold_every_word_and_how_many_some(news):
+    results = news.search("الحوثي اليمن")
+    both = news.search("+الحوثي +اليمن").total  # both words required
+    assert 0 < results.total_all == both < results.total
+    assert results.total_all + results.total_some == results.total
+    data = results.to_dict()
+    assert (data["total_all"], data["total_some"]) == (both, results.total - both)
+
+
+def test_totals_hold_within_filters_and_when_sorted_by_date(news):
+    by_date = news.search("الحوثي اليمن", sort="date", source="aawsat")
+    assert by_date.total_all == news.search("+الحوثي +اليمن", source="aawsat").total
+    assert by_date.total_all + by_date.total_some == by_date.total
+
+
+@pytest.mark.parametrize("query", ["الحوثي", "الحوثي أو اليمن", '"المقاومة الشعبية"', "من هو الحوثي؟"])
+def test_a_query_without_an_every_word_tier_gives_only_the_total(news, query):
+    results = news.search(query)
+    assert results.total > 0 and results.total_all is None and results.total_some is None

@@ -190,6 +190,23 @@ def test_api_search_explain(client):
         ("المدرسة", "prefix"), ("بالمدرسةِ", "diacritics")}
 
 
+def test_api_search_totals_count_every_word_and_some(client):
+    data = search_json(client, q="افتتاح المدرسة")
+    both = search_json(client, q="+افتتاح +المدرسة")["total"]
+    assert (data["total_all"], data["total_some"]) == (both, data["total"] - both)
+    assert 0 < both < data["total"]
+    single = search_json(client, q="المدرسة")
+    assert single["total_all"] is None and single["total_some"] is None
+
+
+def test_page_totals_say_what_they_count(client):
+    data = search_json(client, q="افتتاح المدرسة")
+    html = client.get("/", params={"q": "افتتاح المدرسة"}).text
+    assert (f"(<b>{data['total_all']}</b> تحتوي كل الكلمات · <b>{data['total_some']}</b> تحتوي بعضها)"
+            in html)
+    assert "تحتوي كل الكلمات" not in client.get("/", params={"q": "المدرسة"}).text
+
+
 def test_api_search_no_hits_is_an_empty_list(client):
     data = search_json(client, q="بركان")
     assert data["total"] == 0 and data["hits"] == []

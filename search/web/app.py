@@ -185,6 +185,8 @@ def results_view(results: SearchResults, form: SearchForm) -> dict:
     first = max(1, min(results.page - PAGE_LINKS // 2, pages - PAGE_LINKS + 1))
     return {
         "total": results.total,
+        "total_all": results.total_all,
+        "total_some": results.total_some,
         "milliseconds": round(results.seconds * 1000),
         "partial": results.partial,
         "suggestion": results.suggestion,
