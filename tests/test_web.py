@@ -292,7 +292,8 @@ def test_missing_index_is_a_503_with_a_message(tmp_path):
 
 def test_unknown_api_path_is_a_json_404(client):
     response = client.get("/api/nothing")
-    assert response.status_code == 404 and response.json() == {"error": "Not Found"}
+    assert response.status_code == 404
+    assert response.json() == {"error": "Not Found", "message": "الصفحة المطلوبة غير موجودة"}
 
 
 def test_server_is_read_only(client):
@@ -447,8 +448,59 @@ def test_page_did_you_mean_is_a_link(client):
 def test_page_malformed_query_says_what_is_wrong(client):
     response = client.get("/", params={"q": '"مجلس الوزراء'})
     assert response.status_code == 400
-    assert 'role="alert"' in response.text and "quote" in response.text
+    assert 'role="alert"' in response.text
+    assert "تعذّر فهم البحث: علامة التنصيص &#34; مفتوحة ولم تُغلق عند الحرف 1" in response.text
     assert 'value="&#34;مجلس الوزراء"' in response.text
+
+
+ENGLISH_ALLOWED = re.compile(r"YYYY|MM|DD|NEAR|title|relevance|date")  # syntax a reader types as is
+
+
+def alert_of(html: str) -> str:
+    return re.search(r'<p class="error" role="alert">(.*?)</p>', html, re.S).group(1)
+
+
+@pytest.mark.parametrize("params", [
+    {"q": '"مجلس الوزراء'}, {"q": "مدرسة )"}, {"q": "(مدرسة"}, {"q": "()"}, {"q": "مدرسة أو"},
+    {"q": "أو مدرسة"}, {"q": "ك*"}, {"q": "title:"}, {"q": "date:2015-13"}, {"q": "date:>9999"},
+    {"q": "(" * 40 + "مدرسة" + ")" * 40}, {"q": '""'}, {"q": "؟؟"}, {"q": "مدرسة", "since": "أمس"},
+    {"q": "مدرسة", "until": "2015-02-30"}, {"q": "مدرسة", "limit": "0"}, {"q": "مدرسة", "limit": "ten"},
+    {"q": "مدرسة", "page": "0"}, {"q": "مدرسة", "sort": "random"}, {"q": "م" * (MAX_QUERY_LENGTH + 1)},
+])
+def test_page_errors_are_in_arabic(client, params):
+    response = client.get("/", params=params)
+    assert response.status_code == 400
+    alert = alert_of(response.text)
+    assert re.search("[\u0621-\u064a]{3}", alert), alert
+    assert not re.search("[A-Za-z]{3,}", ENGLISH_ALLOWED.sub("", alert)), alert
+
+
+def test_api_errors_keep_english_and_add_arabic(client):
+    response = client.get("/api/search", params={"q": "المدرسة", "limit": "101"})
+    assert response.json() == {"error": "limit: Input should be less than or equal to 100",
+                               "message": "عدد النتائج: يجب ألا يزيد على 100"}
+    missing = client.get("/api/doc/no-such-article").json()
+    assert missing == {"error": "no article with id 'no-such-article'",
+                       "message": "لا يوجد مقال بالمعرّف 'no-such-article'"}
+
+
+def test_error_pages_are_in_arabic(client, tmp_path):
+    assert alert_of(client.get("/doc/" + quote("لا يوجد", safe="")).text) == "لا يوجد مقال بالمعرّف &#39;لا يوجد&#39;"
+    assert alert_of(client.get("/nothing").text) == "الصفحة المطلوبة غير موجودة"
+    with TestClient(create_app(tmp_path / "nothing"), base_url=LOCAL) as test_client:
+        html = test_client.get("/").text
+    assert alert_of(html) == "الفهرس غير جاهز: لم يُبنَ بعد أو تعذرت قراءته"
+    assert "التفاصيل التقنية" in html and "no index here yet" in html  # the fix, for whoever runs the server
+
+
+def test_empty_page_example_queries_are_links(client):
+    html = client.get("/").text
+    examples = re.findall(r'<li><a href="([^"]+)"><code>([^<]+)</code></a>', html)
+    assert len(examples) >= 6
+    for url, query in examples:
+        page = client.get(url)
+        assert page.status_code == 200 and 'class="results"' in page.text, query
+        assert client.get(url).url.params["q"] == query.replace("&#34;", '"')
 
 
 def test_page_escapes_article_text(client):

@@ -46,6 +46,7 @@ from ..results import Hit, SearchResults
 from ..snippets import Match, find_matches
 from ..store.index import Index, IndexFolderError
 from ..suggest import MAX_COMPLETIONS
+from .messages import STATUS_MESSAGES, arabic_message, status_in_arabic, validation_in_arabic
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_LIMIT = 10
@@ -57,6 +58,17 @@ DISCONNECT_POLL = 0.05  # seconds between two looks at whether a searching clien
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")  # what a browser on this machine calls a local server
 WILDCARD_HOSTS = ("0.0.0.0", "::", "")  # listening on every interface
 HOSTS_ENV = "ARABIC_SEARCH_ALLOWED_HOSTS"  # more names to answer to, comma-separated (serve --host 0.0.0.0)
+
+# The example queries of the empty page, each a link to its search, and what it shows.
+EXAMPLES = [
+    ("مدرسة", "تجد المدرسة وبالمدرسةِ ومدرستنا"),
+    ('"مجلس الوزراء"', "عبارة كما هي"),
+    ("مصر أو السعودية", "إحدى الكلمتين"),
+    ("مدرسة بدون جامعة", "الأولى دون الثانية"),
+    ("كتا*", "كلمات تبدأ بالمقطع"),
+    ("مدرسه~", "بحث تقريبي"),
+    ("title:داعش", "في العنوان"),
+]
 
 # snippets.Match.rule -> what the reader sees under "why it matched".
 RULE_LABELS = {
@@ -420,11 +432,16 @@ def create_app(index_path: Path | str, seeds_dir: Path | str | None = None, watc
         context.setdefault("form", SearchForm())
         return templates.TemplateResponse(request, name, context, status_code=status, headers=PAGE_HEADERS)
 
-    def failure(request: Request, status: int, message: str):
-        """A JSON error for the API, a page for people."""
+    def failure(request: Request, status: int, message: str, arabic: str | None = None, detail: bool = False):
+        """A JSON error for the API (English ``error``, Arabic ``message``), an Arabic page for people.
+
+        detail: the page shows the English line too (an index problem names the folder and the fix).
+        """
+        arabic = arabic or arabic_message(message)
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"error": message}, status_code=status)
-        return render(request, "error.html", {"status": status, "message": message}, status)
+            return JSONResponse({"error": message, "message": arabic}, status_code=status)
+        return render(request, "error.html", {"status": status, "message": arabic,
+                                              "detail": message if detail else None}, status)
 
     @app.exception_handler(QueryError)
     async def query_error(request: Request, error: QueryError):
@@ -432,15 +449,16 @@ def create_app(index_path: Path | str, seeds_dir: Path | str | None = None, watc
 
     @app.exception_handler(RequestValidationError)
     async def invalid_parameter(request: Request, error: RequestValidationError):
-        return failure(request, 400, validation_message(error))
+        return failure(request, 400, validation_message(error), validation_in_arabic(error.errors()))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException):
-        return failure(request, error.status_code, str(error.detail))
+        detail = str(error.detail)
+        return failure(request, error.status_code, detail, status_in_arabic(error.status_code, detail))
 
     @app.exception_handler(IndexFolderError)
     async def no_index(request: Request, error: IndexFolderError):
-        return failure(request, 503, str(error))
+        return failure(request, 503, str(error), STATUS_MESSAGES[503], detail=True)
 
     # ----- pages
 
@@ -451,14 +469,16 @@ def create_app(index_path: Path | str, seeds_dir: Path | str | None = None, watc
         form = SearchForm(q, limit, page, since, until, source, sort)
 
         def page_of(cancel: threading.Event) -> HTMLResponse:
-            context = {"form": form, "results": None, "error": None, "documents": None}
+            context = {"form": form, "results": None, "error": None, "documents": None, "examples": None}
             if not q.strip():
                 context["documents"] = index.document_count()
+                context["examples"] = [{"query": query, "url": SearchForm(query).url(), "shows": shows}
+                                       for query, shows in EXAMPLES]
                 return render(request, "search.html", context)
             try:
                 context["results"] = results_view(search_index(index, form, time_limit, cancel), form)
             except QueryError as error:
-                context["error"] = str(error)
+                context["error"] = arabic_message(str(error))
                 return render(request, "search.html", context, 400)
             return render(request, "search.html", context)
 
@@ -470,7 +490,7 @@ def create_app(index_path: Path | str, seeds_dir: Path | str | None = None, watc
         try:
             article = index.article(article_id, q or None)
         except QueryError as query_error:
-            error = str(query_error)
+            error = arabic_message(str(query_error))
             article = index.article(article_id)
         if article is None:
             return failure(request, 404, f"no article with id {article_id!r}")
@@ -505,10 +525,10 @@ def create_app(index_path: Path | str, seeds_dir: Path | str | None = None, watc
         return await while_connected(request, answer)
 
     @app.get("/api/doc/{article_id:path}", summary="One whole article, highlighted for an optional query")
-    def api_doc(article_id: str, q: QueryText = ""):
+    def api_doc(request: Request, article_id: str, q: QueryText = ""):
         article = index.article(article_id, q or None)
         if article is None:
-            return JSONResponse({"error": f"no article with id {article_id!r}"}, status_code=404)
+            return failure(request, 404, f"no article with id {article_id!r}")
         return JSONResponse(article.to_dict())
 
     @app.get("/api/similar/{article_id:path}", summary="Articles related to one article: the JSON of `cli.py similar --json`")
