@@ -39,18 +39,24 @@ def written_form(arrays, term: str) -> str:
 def _spellings(arrays, field: str, term: str) -> Counter[str]:
     """The written forms of term in the first SAMPLED_DOCUMENTS documents holding it in field, counted."""
     text_field = FIELD_NAMED[field].text_field
+    spellings: Counter[str] = Counter()
+    for docnum in arrays.term(field, term).ids[:SAMPLED_DOCUMENTS].tolist():
+        spellings.update(spellings_in(arrays.stored_fields(docnum).get(text_field) or "", term))
+    return spellings
+
+
+def spellings_in(text: str, term: str) -> Counter[str]:
+    """How text writes the normalized word term, each written form counted (marks and tatweel left out)."""
     # The term as a whole token of the normalized text (tokenize.TOKEN_PATTERN cuts at anything but [^\W_]):
     # a search for it costs far less than cutting every word of the text.
     whole_word = re.compile(r"(?<![^\W_])" + re.escape(term) + r"(?![^\W_])")
     spellings: Counter[str] = Counter()
-    for docnum in arrays.term(field, term).ids[:SAMPLED_DOCUMENTS].tolist():
-        text = arrays.stored_fields(docnum).get(text_field) or ""
-        normalized, offsets = normalize_with_offsets(text)
-        for found in whole_word.finditer(normalized):
-            start, end = found.span()
-            if offsets is not None:
-                start, end = offsets.start(start), offsets.end(end - 1)
-            spellings["".join(char for char in text[start:end] if not is_dropped(char))] += 1
+    normalized, offsets = normalize_with_offsets(text)
+    for found in whole_word.finditer(normalized):
+        start, end = found.span()
+        if offsets is not None:
+            start, end = offsets.start(start), offsets.end(end - 1)
+        spellings["".join(char for char in text[start:end] if not is_dropped(char))] += 1
     return spellings
 
 

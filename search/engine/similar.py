@@ -32,6 +32,7 @@ from ..deadline import Deadline, SearchStopped
 from ..query.language import parse_plain
 from ..results import SearchResults
 from ..snippets import QueryTerms
+from ..spelling import spellings_in
 from .evaluate import Evaluator, Matches, exclude
 from .scoring import lucene_idf
 from .searching import SCORING, SearchOptions, _make_hit, _source_facets, top_documents
@@ -54,7 +55,7 @@ class ArticleTerms:
     """What an article is about: its chosen terms, their weights, and each one's commonest written word."""
 
     terms: tuple[tuple[str, float], ...]  # (stem-level term, weight in 0..1), best first
-    words: tuple[str, ...]  # for each term, the normalized word the article writes it as most often
+    words: tuple[str, ...]  # for each term, the word the article writes it as most often, as written
     all_terms: frozenset[str]  # every stem-level term of the article, for the duplicate test
 
 
@@ -86,9 +87,17 @@ def article_terms(fields: dict, arrays) -> ArticleTerms:
     top = best[0][0] if best else 1.0
     return ArticleTerms(
         terms=tuple((stem, score / top) for score, _, stem in best),
-        words=tuple(written[stem].most_common(1)[0][0] for _, _, stem in best),
+        words=tuple(_as_written(fields, written[stem].most_common(1)[0][0]) for _, _, stem in best),
         all_terms=frozenset(frequency),
     )
+
+
+def _as_written(fields: dict, word: str) -> str:
+    """A normalized word of the article as the article most often writes it (المقاومه -> المقاومة)."""
+    spellings = Counter()
+    for name in TEXT_FIELDS:
+        spellings.update(spellings_in(fields.get(name) or "", word))
+    return spellings.most_common(1)[0][0] if spellings else word
 
 
 def similarity_query(chosen: ArticleTerms) -> wq.Query:
@@ -106,8 +115,8 @@ def run_similar(opened, docnum: int, options: SearchOptions, exclude_duplicates:
     """The documents most like document docnum of an open index (reader_cache.OpenedIndex), itself excluded.
 
     options gives limit, page, time_limit and cancel (the filters are not
-    used). The results' query is the article's chosen words, as written
-    in it, normalized: what was looked for.
+    used). The results' query is the article's chosen words as it writes
+    them: what was looked for.
     """
     started = time.perf_counter()
     deadline = Deadline(options.time_limit, options.cancel)
