@@ -468,8 +468,10 @@ def _search_batch(engine, lines, options, as_json, trec, explain):
 
 def _render_results(results, explain: bool, bidi: bool) -> None:
     """Hits as a readable list: rank, title, source, date, score, highlighted snippet."""
-    header = f"{results.total} results" + (f", page {results.page}" if results.page > 1 else "")
-    stdout.print(f"[bold]{header}[/] in {results.seconds * 1000:.0f} ms")
+    header = f"{results.total:,} results" + (f", page {results.page}" if results.page > 1 else "")
+    tiers = (f" ({results.total_all:,} match every word · {results.total_some:,} match some)"
+             if results.total_all is not None else "")
+    stdout.print(f"[bold]{header}[/]{tiers} in {results.seconds * 1000:.0f} ms")
     if results.partial:
         stdout.print("[yellow]time limit reached: results may be incomplete[/]")
     if results.suggestion:
@@ -489,6 +491,36 @@ def _render_results(results, explain: bool, bidi: bool) -> None:
     if results.facets:
         stdout.print(Text(terminal_text("by source: " + ", ".join(f"{name} {count}"
                                                                   for name, count in results.facets.items()))))
+
+
+@main.command()
+@click.argument("article_id")
+@INDEX_OPTION
+@SEEDS_OPTION
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000), help="Articles per page.")
+@click.option("--page", default=1, show_default=True, type=click.IntRange(1), help="Page number.")
+@click.option("--exclude-duplicates", is_flag=True,
+              help="Leave out the same story as printed by another paper (nearly the same words).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object, as search --json, with the article's id.")
+@BIDI_OPTION
+def similar(article_id, index_dir, seeds_dir, limit, page, exclude_duplicates, as_json, bidi):
+    """Articles related to one article: those sharing its most distinctive words.
+
+    Example: python cli.py similar 000_8a7e0e5c3f8f0a9f.txt --exclude-duplicates
+    """
+    engine = open_index(index_dir)
+    run_guarded(engine.check_seeds, seeds_dir)
+    results = run_guarded(engine.similar, article_id, limit=limit, page=page, exclude_duplicates=exclude_duplicates)
+    if results is None:
+        raise Failure(f"no article with id {article_id!r}")
+    if as_json:
+        click.echo(json.dumps({"id": article_id, **results.to_dict()}, ensure_ascii=False))
+    else:
+        use_bidi = bidi_enabled(bidi, False)
+        stdout.print(Text("looked for: ", style="dim") + Text(plain(results.query, use_bidi), style="cyan"))
+        _render_results(results, False, use_bidi)
+    if not results.hits:
+        sys.exit(EXIT_NO_RESULTS)
 
 
 @main.command()

@@ -16,10 +16,11 @@ from whoosh import query as wq
 from whoosh.query.spans import SpanNear2
 
 from ..deadline import Deadline
+from ..distance import arabic_edit_distance
 from ..query.language import ParsedQuery
 from ..query.plan import Bonus, Expansion, Filter, Group, PlanNode, QueryPlan, Span, Terms, Without, plan_query
 from .postings import IndexArrays
-from .scoring import Coordinated
+from .scoring import Coordinated, lucene_idf
 
 
 @dataclass
@@ -100,16 +101,21 @@ class _Renderer:
 
     def expansion(self, node: Expansion) -> wq.Query:
         """An OR of the real index terms of a prefix or fuzzy word: at most node.per_field in each field,
-        the first in term order, each weighted as its field."""
+        the first in term order, each weighted as its field (a fuzzy word's, times fuzzy_ranking's factor)."""
         terms = []
         for field_name, weight in node.fields:
             if self.deadline is not None:
                 self.deadline.check()
+            texts = []
             for count, term in enumerate(self.expand(node, field_name)):
                 if count >= node.per_field:
                     break
-                text = term.decode("utf-8") if isinstance(term, bytes) else term
-                terms.append(wq.Term(field_name, text, boost=weight))
+                texts.append(term.decode("utf-8") if isinstance(term, bytes) else term)
+            if node.kind == "fuzzy":
+                terms += [wq.Term(field_name, text, boost=weight * factor)
+                          for text, factor in fuzzy_ranking(self.reader, node.text, field_name, texts)]
+            else:
+                terms += [wq.Term(field_name, text, boost=weight) for text in texts]
         return wq.Or(terms) if terms else wq.NullQuery
 
     def expand(self, node: Expansion, field_name: str):
@@ -120,6 +126,31 @@ class _Renderer:
             return self.reader.terms_within(field_name, node.text, node.distance, prefix=node.prefix,
                                             limit=node.per_field, deadline=self.deadline)
         return self.reader.terms_within(field_name, node.text, node.distance, prefix=node.prefix)  # a Whoosh reader
+
+
+def fuzzy_ranking(reader, word: str, field_name: str, texts: list[str]) -> list[tuple[str, float]]:
+    """A fuzzy word's terms in one field, nearest first (Arabic-aware edit cost, then most documents),
+    each with the factor its field weight is multiplied by.
+
+    The factor is the term's similarity to the word typed, 1 - cost / the
+    shorter length (Lucene's FuzzyQuery), times the idf of the most
+    frequent of the terms over its own (Lucene's blended frequencies; BM25
+    is idf times a term-frequency part, so the blend is a factor on the
+    boost). Left to its own idf, a rare word one edit away (الريان) would
+    outrank the common word half an edit away (الرياض) for its rarity alone.
+    reader is postings.IndexArrays or a Whoosh reader.
+    """
+    if not texts:
+        return []
+    found_in = {text: reader.doc_frequency(field_name, text) for text in texts}
+    cost = {text: arabic_edit_distance(word, text) for text in texts}
+    documents = reader.doc_count if isinstance(reader, IndexArrays) else reader.doc_count_all()
+    blended = lucene_idf(documents, max(found_in.values()))
+    ranked = []
+    for text in sorted(texts, key=lambda text: (cost[text], -found_in[text], text)):
+        similarity = max(0.0, 1.0 - cost[text] / min(len(text), len(word)))
+        ranked.append((text, similarity * blended / lucene_idf(documents, found_in[text])))
+    return ranked
 
 
 def span_query(span: Span) -> wq.Query:

@@ -2,7 +2,8 @@
 
 Keyword queries rank in two tiers: documents holding every content word
 first, then those missing some, so complete matches are never buried and
-a query never comes back empty for lack of one word. Questions rank by
+a query never comes back empty for lack of one word; the results count
+both (total_all, total_some). Questions rank by
 BM25 with a coordination factor instead (why: query/plan.py). Within a
 tier, BM25 over both analysis levels (scoring.LuceneBM25) orders the
 documents.
@@ -137,12 +138,12 @@ def run_search(opened, text: str, options: SearchOptions) -> SearchResults:
         found = evaluator.matches(plan.query)
         if filters:
             found = restrict(found, evaluator.matches(wq.And(filters)).ids)
+        complete = restrict(found, evaluator.matches(plan.all_words).ids) if plan.all_words is not None else None
         # Ranking by relevance is one pass over arrays; by date, Whoosh's collector stops at the deadline.
         if options.sort == "date":
             with opened.searcher(weighting=SCORING) as searcher:
                 ranked = relevance_of(found, _collect_by_date(searcher, plan.query, found.ids, wanted, deadline))
-        elif plan.all_words is not None:
-            complete = restrict(found, evaluator.matches(plan.all_words).ids)
+        elif complete is not None:
             ranked = top_documents(complete, wanted)
             if len(ranked) < wanted:
                 ranked += top_documents(exclude(found, complete.ids), wanted - len(ranked))
@@ -159,8 +160,10 @@ def run_search(opened, text: str, options: SearchOptions) -> SearchResults:
         for rank, (docnum, score) in enumerate(ranked[(page - 1) * limit: wanted], (page - 1) * limit + 1)
     ]
     suggestion = suggest_correction(arrays, parsed, deadline) if total < FEW_HITS else None  # memoised lookups
+    total_all = complete.count() if complete is not None else None
     return SearchResults(text, total, hits, page, limit, suggestion, facets,
-                         round(time.perf_counter() - started, 4), deadline.reached)
+                         round(time.perf_counter() - started, 4), deadline.reached,
+                         total_all, None if total_all is None else total - total_all)
 
 
 def top_documents(matches: Matches, limit: int) -> list[tuple[int, float]]:

@@ -103,6 +103,7 @@ from ..engine.postings import DamagedPostingsError
 from ..engine.reader_cache import ReaderCache
 from ..engine.schema import DIGEST_BYTES, DIGEST_FIELD
 from ..engine.searching import DEFAULT_TIME_LIMIT, SearchOptions, article_view, run_search
+from ..engine.similar import run_similar
 from ..engine.storage import NOT_AN_INDEX, create_index, index_folder, open_index, segment_count
 from ..engine.writer import BYTES_PROTOCOL, WriterProcessError, abandon, open_writer
 from ..results import ArticleView, SearchResults
@@ -504,6 +505,28 @@ class Index:
         with self._reading():
             return run_search(self._readers.opened(), query, options)
 
+    def similar(self, article_id: str, limit: int = 10, page: int = 1, exclude_duplicates: bool = False,
+                time_limit: float | None = DEFAULT_TIME_LIMIT, cancel=None) -> SearchResults | None:
+        """Articles related to one article, best first (engine/similar.py), or None when no such id.
+
+        They share its most distinctive words (MoreLikeThis); the article
+        itself is never among them. The same story from another paper is
+        kept unless ``exclude_duplicates``. The results' query is the words
+        that were looked for. Arguments are checked as search() checks them.
+        """
+        options = SearchOptions(limit=limit, page=page, time_limit=time_limit, cancel=cancel)
+        if not isinstance(exclude_duplicates, bool):
+            raise ValueError(f"exclude_duplicates must be True or False, not {exclude_duplicates!r}")
+        if not isinstance(article_id, str):
+            raise ValueError(f"article id must be a string, not {article_id!r}")
+        with self._reading():
+            opened = self._readers.opened()
+            with opened.searcher() as searcher:
+                docnum = searcher.document_number(id=article_id)
+            if docnum is None:
+                return None
+            return run_similar(opened, docnum, options, exclude_duplicates)
+
     def warm_up(self) -> None:
         """Open the live generation and read what every search needs, so that the first search costs what the
         next ones do (a server calls it before it listens): the columns, and the snippets' alphabet."""
@@ -518,8 +541,8 @@ class Index:
 
     def complete(self, text: str, count: int = MAX_COMPLETIONS) -> dict:
         """Completions of the last word of text, most frequent first (suggest.complete)."""
-        with self._reading(), self.open_whoosh().reader() as reader:
-            return complete(reader, text, count)
+        with self._reading():
+            return complete(self._readers.opened().arrays(), text, count)
 
     def drop_caches(self) -> None:
         """Forget the posting lists and documents searches decoded (up to cache_sizes.POSTINGS_BUDGET_MB of postings).
