@@ -142,14 +142,14 @@ DEFAULT_SEEDS_DIR = "seeds"
 
 # Whoosh writer settings (writer.open_writer). A full build uses both cores,
 # one segment per process; an incremental update stays in one process and
-# merges small segments into its own, and the smallest ones until at most
-# max_segments remain (searches slow down as segments pile up; see
-# writer.MergeSmallest). Segments stay as separate
+# merges segments a tier at a time (writer.MergeTiers: each document is
+# rewritten a few times over any number of updates), and the smallest ones
+# until at most max_segments remain (searches pay per segment). Segments stay as separate
 # files (compound=False): no copy into one file at commit, and opening them
 # is cheap. Posting blocks are pickled with protocol 3 (writer.BYTES_PROTOCOL):
 # faster to write and read, and smaller, than W3's own protocol 2.
 FULL_BUILD_WRITER = {"procs": 2, "compound": False, "limitmb": 512, "protocol": BYTES_PROTOCOL}
-UPDATE_WRITER = {"compound": False, "limitmb": 256, "max_segments": 6, "protocol": BYTES_PROTOCOL}
+UPDATE_WRITER = {"compound": False, "limitmb": 256, "max_segments": 10, "protocol": BYTES_PROTOCOL}
 # An update that reads this many bytes of seeds (a day of news: ~1,700
 # articles, 5 MB) is written by two processes, as a full build is: half
 # the time, two new segments instead of one.
