@@ -85,6 +85,7 @@ class SearchResults:
     facets: dict[str, int] = field(default_factory=dict)  # source -> matching documents
     seconds: float = 0.0
     partial: bool = False  # the time limit cut the search short
+    notes: list[str] = field(default_factory=list)  # what the search left out by design (a prefix's rare completions)
 
     def to_dict(self, explain: bool = False) -> dict:
         data = {
@@ -96,6 +97,8 @@ class SearchResults:
             "suggestion": self.suggestion,
             "facets": {"source": self.facets},
         }
+        if self.notes:
+            data["notes"] = list(self.notes)
         if self.partial:
             data["partial"] = True
             data["note"] = "time limit reached: results may be incomplete"

@@ -160,7 +160,7 @@ def run_search(opened, text: str, options: SearchOptions) -> SearchResults:
     ]
     suggestion = suggest_correction(arrays, parsed, deadline) if total < FEW_HITS else None  # memoised lookups
     return SearchResults(text, total, hits, page, limit, suggestion, facets,
-                         round(time.perf_counter() - started, 4), deadline.reached)
+                         round(time.perf_counter() - started, 4), deadline.reached, plan.notes)
 
 
 def top_documents(matches: Matches, limit: int) -> list[tuple[int, float]]:
