@@ -118,6 +118,7 @@ class IndexArrays:
         self._lock = threading.RLock()  # one thread at a time reads the files and changes the caches
         self._documents: OrderedDict[int, dict] = OrderedDict()
         self._lookups: dict[tuple, object] = {}
+        self._lookup_items = 0  # what the memo holds, counted as _lookup does
         self._terms: OrderedDict[tuple[str, str], TermArrays] = OrderedDict()
         self._positions: OrderedDict[tuple[str, str], tuple] = OrderedDict()
         self._scores: OrderedDict[tuple, np.ndarray] = OrderedDict()
@@ -312,12 +313,20 @@ class IndexArrays:
             start = chunk[-1] + b"\x00"  # the least term after the last one read
 
     def _lookup(self, key: tuple, compute):
+        """compute(), memoised; the memo holds at most LOOKUPS_KEPT items, each term of a prefix's
+        expansion counted (counted as one entry, 65,536 expansions of up to MAX_EXPANSION_KEPT terms
+        each could be kept)."""
         with self._lock:
             value = self._lookups.get(key)
             if value is None:
-                if len(self._lookups) >= LOOKUPS_KEPT:
+                value = compute()
+                size = 1 + (len(value.terms) if isinstance(value, PrefixTerms) else
+                            len(value) if isinstance(value, (tuple, list)) else 0)
+                if self._lookup_items + size > LOOKUPS_KEPT:
                     self._lookups.clear()
-                value = self._lookups[key] = compute()
+                    self._lookup_items = 0
+                self._lookups[key] = value
+                self._lookup_items += size
             return value
 
     # ----- postings -----------------------------------------------------
@@ -349,6 +358,7 @@ class IndexArrays:
             self._scores.clear()
             self._documents.clear()
             self._lookups.clear()
+            self._lookup_items = 0
             self._held = 0
 
     def _kept(self, cache: OrderedDict, key, compute):
