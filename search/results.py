@@ -89,6 +89,7 @@ class SearchResults:
     # (total_all + total_some == total). None when the query ranks no such tier (one word, OR, a question).
     total_all: int | None = None
     total_some: int | None = None
+    notes: list[str] = field(default_factory=list)  # what the search left out by design (a prefix's rare completions)
 
     def to_dict(self, explain: bool = False) -> dict:
         data = {
@@ -102,6 +103,8 @@ class SearchResults:
             "suggestion": self.suggestion,
             "facets": {"source": self.facets},
         }
+        if self.notes:
+            data["notes"] = list(self.notes)
         if self.partial:
             data["partial"] = True
             data["note"] = "time limit reached: results may be incomplete"

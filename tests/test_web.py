@@ -6,10 +6,14 @@ Whoosh index built in tmp_path; test_browser.py reuses the articles.
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import re
+import socket
+import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
@@ -29,6 +33,7 @@ from search.query.language import MAX_QUERY_LENGTH  # noqa: E402
 from search.store.index import SeedsMismatchError  # noqa: E402
 from search.web.app import LOOPBACK_NAMES, create_app, highlight_html, host_names_for  # noqa: E402
 
+REPO = Path(__file__).resolve().parent.parent
 SCHOOL_URL_ID = "https://sabq.org/news/2015/07/school?ref=home#top"
 OKAZ_ID = "okaz/2015/0723#1"
 XSS_TITLE = "<script>alert(1)</script>"
@@ -584,7 +589,7 @@ def test_serve_checks_the_host_it_listens_on(built, monkeypatch):
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.update(app=app, **options))
     monkeypatch.setenv("ARABIC_SEARCH_ALLOWED_HOSTS", "search.lan")
     result = CliRunner().invoke(cli.main, ["serve", "--index", str(built[0]), "--seeds", str(built[1]),
-                                           "--host", "0.0.0.0"])
+                                           "--host", "0.0.0.0", "--workers", "1"])
     assert result.exit_code == 0, result.output
     assert served["host"] == "0.0.0.0"
     with TestClient(served["app"], base_url="http://search.lan") as test_client:
@@ -662,3 +667,71 @@ def test_the_server_reads_the_columns_before_its_first_request(built):
         assert sorted(names) == sorted({article["source"] for article in ARTICLES if article.get("source")})
         assert set(arrays._lengths) >= {"title", "body", "title_stem", "body_stem"}
 
+
+
+# ----- cli.py serve --workers ------------------------------------------------------------
+
+QUAKE = "هزة أرضية\n\nشعر سكان المنطقة بالزلزال صباح اليوم.\n"
+SERVE_START = 120.0  # seconds for the server and its workers to answer (imports, on a busy machine)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def get_json(port: int, path: str) -> dict:
+    """One request on a new connection, as a new client makes it (the workers share the listening socket)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30) as response:
+        return json.loads(response.read())
+
+
+def worker_processes(supervisor) -> list:
+    """The worker processes uvicorn spawned (multiprocessing's resource tracker is a child too)."""
+    return [child for child in supervisor.children() if "spawn_main" in " ".join(child.cmdline())]
+
+
+def test_serve_with_two_workers_answers_from_both_and_sees_a_watch_update(tmp_path):
+    psutil = pytest.importorskip("psutil", reason="counting worker processes needs psutil (the bench extra)")
+    seeds = write_seeds(tmp_path / "seeds")
+    Index(tmp_path / "index").update(seeds)
+    port, log = free_port(), tmp_path / "serve.log"
+    with open(log, "wb") as log_file:  # a pipe nobody reads would fill with the access log and stop the server
+        server = subprocess.Popen([sys.executable, str(REPO / "cli.py"), "serve", "--index", str(tmp_path / "index"),
+                                   "--seeds", str(seeds), "--port", str(port), "--workers", "2", "--watch"],
+                                  stdout=subprocess.DEVNULL, stderr=log_file)
+    try:
+        deadline = time.monotonic() + SERVE_START
+        while True:
+            assert server.poll() is None, log.read_text(encoding="utf-8")
+            assert time.monotonic() < deadline, "the server did not answer"
+            try:
+                if get_json(port, "/api/search?q=" + quote("المدرسة"))["total"] == SCHOOL_HITS:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        workers = worker_processes(psutil.Process(server.pid))
+        while len(workers) < 2 and time.monotonic() < deadline:  # the second may still be starting
+            time.sleep(0.2)
+            workers = worker_processes(psutil.Process(server.pid))
+        assert len(workers) == 2
+        before = [worker.cpu_times().user + worker.cpu_times().system for worker in workers]
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda n: get_json(port, "/api/search?q=" + quote("مدرسة"))["total"],
+                                    range(64)))
+        assert answers == [SCHOOL_HITS] * 64
+        after = [worker.cpu_times().user + worker.cpu_times().system for worker in workers]
+        assert all(late > early for early, late in zip(before, after)), "a worker answered nothing"
+
+        (seeds / "new.txt").write_text(QUAKE, encoding="utf-8")
+        while get_json(port, "/api/search?q=" + quote("الزلزال"))["total"] == 0:
+            assert time.monotonic() < deadline + 30, "the update was not seen through the server"
+            time.sleep(0.1)
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:  # every worker sees it, not only one
+            seen = list(pool.map(lambda n: get_json(port, "/api/search?q=" + quote("الزلزال"))["hits"][0]["id"],
+                                 range(32)))
+        assert seen == ["new.txt"] * 32
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -10,7 +10,7 @@ tier is scored once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from whoosh import query as wq
 from whoosh.query.spans import SpanNear2
@@ -30,6 +30,7 @@ class WhooshPlan:
     query: wq.Query
     all_words: wq.Query | None  # top-level plain words: documents matching it rank first
     filters: list[wq.Query]  # source: and date: parts, which match without scoring
+    notes: list[str] = field(default_factory=list)  # what the results leave out (a prefix's rarer completions)
 
 
 def to_whoosh(parsed: ParsedQuery, reader, deadline: Deadline | None = None) -> WhooshPlan:
@@ -48,7 +49,7 @@ def render(plan: QueryPlan, reader, deadline: Deadline | None = None) -> WhooshP
     renderer = _Renderer(reader, deadline)
     query = renderer.render(plan.query) if plan.query is not None else wq.Every()  # only filters: all they let through
     all_words = renderer.render(plan.all_words) if plan.all_words is not None else None
-    return WhooshPlan(query, all_words, [filter_query(f) for f in plan.filters])
+    return WhooshPlan(query, all_words, [filter_query(f) for f in plan.filters], renderer.notes)
 
 
 class _Renderer:
@@ -56,6 +57,7 @@ class _Renderer:
         self.reader = reader
         self.deadline = deadline
         self._rendered: dict[PlanNode, wq.Query] = {}  # plan nodes hash by identity (eq=False)
+        self.notes: list[str] = []
 
     def render(self, node: PlanNode) -> wq.Query:
         """The Whoosh query of a plan node, the same object each time it is asked."""
@@ -100,8 +102,11 @@ class _Renderer:
         return query
 
     def expansion(self, node: Expansion) -> wq.Query:
-        """An OR of the real index terms of a prefix or fuzzy word: at most node.per_field in each field,
-        the first in term order, each weighted as its field (a fuzzy word's, times fuzzy_ranking's factor)."""
+        """An OR of the real index terms of a prefix or fuzzy word, each weighted as its field: in each
+        field at most node.per_field, for a prefix its most frequent within node.postings, for a fuzzy
+        word the first in term order (each weight times fuzzy_ranking's factor)."""
+        if node.kind == "prefix":
+            return self.prefix(node)
         terms = []
         for field_name, weight in node.fields:
             if self.deadline is not None:
@@ -118,10 +123,35 @@ class _Renderer:
                 terms += [wq.Term(field_name, text, boost=weight) for text in texts]
         return wq.Or(terms) if terms else wq.NullQuery
 
+    def prefix(self, node: Expansion) -> wq.Query:
+        """The most frequent terms of a prefix in each field, until node.per_field terms or node.postings
+        postings (the first term always): its cost is bounded whatever the prefix, and the terms left out
+        are the rarest, which few top hits hold. A note says how many were left out."""
+        terms, searched, existing, cut = [], 0, 0, False
+        for field_name, weight in node.fields:
+            if self.deadline is not None:
+                self.deadline.check()
+            frequencies, count = prefix_frequencies(self.reader, field_name, node.text)
+            chosen, read = [], 0
+            for text, frequency in frequencies:
+                if len(chosen) == node.per_field or (chosen and node.postings is not None
+                                                     and read + frequency > node.postings):
+                    break
+                chosen.append(text)
+                read += frequency
+            # In term order, as a cluster's top_terms_N lists them.
+            terms += [wq.Term(field_name, text, boost=weight) for text in sorted(chosen)]
+            taken = len(chosen)
+            cut = cut or taken < count
+            if count > existing:  # the field with the most completions speaks for the word
+                searched, existing = taken, count
+        if cut:
+            self.notes.append(f"{node.text}*: its {searched:,} most frequent completions of {existing:,} "
+                              f"searched; rarer ones are left out (add letters to reach them)")
+        return wq.Or(terms) if terms else wq.NullQuery
+
     def expand(self, node: Expansion, field_name: str):
-        """The field's terms of node in term order (a prefix's, or those within a fuzzy word's edits)."""
-        if node.kind == "prefix":
-            return self.reader.expand_prefix(field_name, node.text)
+        """The field's terms within a fuzzy word's edits, in term order."""
         if isinstance(self.reader, IndexArrays):  # stops at the budget, and at the deadline
             return self.reader.terms_within(field_name, node.text, node.distance, prefix=node.prefix,
                                             limit=node.per_field, deadline=self.deadline)
@@ -151,6 +181,17 @@ def fuzzy_ranking(reader, word: str, field_name: str, texts: list[str]) -> list[
         similarity = max(0.0, 1.0 - cost[text] / min(len(text), len(word)))
         ranked.append((text, similarity * blended / lucene_idf(documents, found_in[text])))
     return ranked
+def prefix_frequencies(reader, field_name: str, prefix: str) -> tuple[tuple[tuple[str, int], ...], int]:
+    """(term, document frequency) of the terms starting with prefix, most frequent first, and their number:
+    IndexArrays' memo, or a Whoosh reader asked term by term."""
+    if isinstance(reader, IndexArrays):
+        return reader.prefix_frequencies(field_name, prefix)
+    if field_name not in reader.schema:
+        return (), 0
+    found = [(term.decode("utf-8"), reader.doc_frequency(field_name, term))
+             for term in reader.expand_prefix(field_name, prefix)]
+    found.sort(key=lambda item: (-item[1], item[0]))
+    return tuple(found), len(found)
 
 
 def span_query(span: Span) -> wq.Query:

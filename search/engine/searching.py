@@ -163,7 +163,7 @@ def run_search(opened, text: str, options: SearchOptions) -> SearchResults:
     total_all = complete.count() if complete is not None else None
     return SearchResults(text, total, hits, page, limit, suggestion, facets,
                          round(time.perf_counter() - started, 4), deadline.reached,
-                         total_all, None if total_all is None else total - total_all)
+                         total_all, None if total_all is None else total - total_all, plan.notes)
 
 
 def top_documents(matches: Matches, limit: int) -> list[tuple[int, float]]:

@@ -26,6 +26,7 @@ from ..query.language import ParsedQuery
 from ..query.plan import (
     COORDINATION_EXPONENT,
     MAX_EXPANSIONS,
+    PREFIX_POSTINGS,
     MAX_QUERY_EXPANSIONS,
     Bonus,
     Expansion,
@@ -68,7 +69,8 @@ APPROXIMATIONS = (
     "1 / (distance + 1)) with the words' idf summed.",
     f"**Prefix and fuzzy words**: `top_terms_N` keeps N terms per field, N being our budget (at most "
     f"{MAX_EXPANSIONS} a word, {MAX_QUERY_EXPANSIONS} a query): for a prefix the first N in term order, "
-    f"as ours; for a fuzzy word the N closest, each boosted by Lucene's edit similarity, where ours "
+    f"where ours takes its most frequent completions up to {PREFIX_POSTINGS:,} postings a field (a prefix "
+    f"within that budget expands alike); for a fuzzy word the N closest, each boosted by Lucene's edit similarity, where ours "
     f"keeps the first N within the distance in term order, unboosted.",
     "**Clitic alternatives** (بمرض also searches مرض): decided on the cluster's own document counts, "
     "asked in one `size: 0` search before the query: the same counts as ours, except for words that "

@@ -20,6 +20,7 @@ a core until its time limit.
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import os
 import threading
@@ -58,6 +59,8 @@ DISCONNECT_POLL = 0.05  # seconds between two looks at whether a searching clien
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")  # what a browser on this machine calls a local server
 WILDCARD_HOSTS = ("0.0.0.0", "::", "")  # listening on every interface
 HOSTS_ENV = "ARABIC_SEARCH_ALLOWED_HOSTS"  # more names to answer to, comma-separated (serve --host 0.0.0.0)
+APP_ENV = "ARABIC_SEARCH_APP"  # create_app's arguments for each worker process of serve --workers (JSON)
+WATCH_INTERVAL = 2.0  # seconds between two looks at the seeds folder (--watch)
 
 # The example queries of the empty page, each a link to its search, and what it shows.
 EXAMPLES = [
@@ -201,6 +204,7 @@ def results_view(results: SearchResults, form: SearchForm) -> dict:
         "total_some": results.total_some,
         "milliseconds": round(results.seconds * 1000),
         "partial": results.partial,
+        "notes": results.notes,
         "suggestion": results.suggestion,
         "suggestion_url": form.url(q=results.suggestion, page=1) if results.suggestion else None,
         "hits": [_hit_view(hit, form, parsed) for hit in results.hits],
@@ -385,7 +389,7 @@ class SeedsWatcher(threading.Thread):
 
 
 def create_app(index_path: Path | str, seeds_dir: Path | str | None = None, watch: bool = False,
-               watch_interval: float = 2.0, allowed_hosts: Iterable[str] = LOOPBACK_NAMES,
+               watch_interval: float = WATCH_INTERVAL, allowed_hosts: Iterable[str] = LOOPBACK_NAMES,
                time_limit: float | None = DEFAULT_TIME_LIMIT) -> FastAPI:
     """The web application for the index at index_path; with watch, its seeds folder is polled for changes.
 
@@ -553,6 +557,22 @@ def create_app(index_path: Path | str, seeds_dir: Path | str | None = None, watc
         return JSONResponse(index.complete(q, limit))
 
     return app
+
+
+def app_settings(index_path: Path | str, allowed_hosts: Iterable[str]) -> str:
+    """What app_from_environment needs, as the JSON that serve --workers puts in $ARABIC_SEARCH_APP."""
+    return json.dumps({"index_path": str(index_path), "allowed_hosts": list(allowed_hosts)})
+
+
+def app_from_environment() -> FastAPI:
+    """create_app with $ARABIC_SEARCH_APP's arguments: the factory each worker process of serve --workers calls.
+
+    Workers only read: the serve process itself watches the seeds folder
+    and updates the index, and each worker's reader cache reopens the
+    index once an update is committed (one writer, whatever the workers).
+    """
+    settings = json.loads(os.environ[APP_ENV])
+    return create_app(settings["index_path"], allowed_hosts=settings["allowed_hosts"])
 
 
 def validation_message(error: RequestValidationError) -> str:
