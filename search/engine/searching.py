@@ -33,6 +33,7 @@ from whoosh.collectors import FilterCollector, TimeLimit, WrappingCollector
 
 from ..deadline import Deadline, SearchStopped
 from ..query.language import QueryError, parse_date, parse_plain, parse_query
+from ..query.synonyms import NO_SYNONYMS, Synonyms, expand_synonyms
 from ..results import ArticleView, Hit, SearchResults
 from ..snippets import QueryTerms, best_snippet
 from ..suggest import suggest_correction
@@ -116,13 +117,16 @@ def _moment(name: str, value, end_of_period: bool) -> dt.datetime | None:
         raise ValueError(f"{name}: {error}") from None
 
 
-def run_search(opened, text: str, options: SearchOptions) -> SearchResults:
-    """Search an open index (reader_cache.OpenedIndex); raises QueryError for a malformed query."""
+def run_search(opened, text: str, options: SearchOptions, synonyms: Synonyms = NO_SYNONYMS) -> SearchResults:
+    """Search an open index (reader_cache.OpenedIndex); raises QueryError for a malformed query.
+
+    synonyms expand the parsed query (query/synonyms.py) before it is planned.
+    """
     started = time.perf_counter()
     deadline = Deadline(options.time_limit, options.cancel)
     if not isinstance(text, str):
         raise ValueError(f"query must be a string, not {text!r}")
-    parsed = parse_plain(text) if options.plain else parse_query(text)
+    parsed = expand_synonyms(parse_plain(text) if options.plain else parse_query(text), synonyms)
     limit, page = options.limit, options.page
     wanted = limit * page
     arrays = opened.arrays()
@@ -248,7 +252,8 @@ def _make_hit(rank: int, fields: dict, score: float, terms: QueryTerms, deadline
 
 
 
-def article_view(fields: dict, query: str | None, time_limit: float | None = DEFAULT_TIME_LIMIT) -> ArticleView:
+def article_view(fields: dict, query: str | None, time_limit: float | None = DEFAULT_TIME_LIMIT,
+                 synonyms: Synonyms = NO_SYNONYMS) -> ArticleView:
     """A whole stored article, its body highlighted for query (a malformed query raises QueryError).
 
     Highlighting stops at the time limit: a long article and a query of
@@ -257,7 +262,7 @@ def article_view(fields: dict, query: str | None, time_limit: float | None = DEF
     body = fields.get("body") or ""
     highlights: tuple = ()
     if query:
-        matches = QueryTerms(parse_query(query)).find_matches(body, Deadline(time_limit))
+        matches = QueryTerms(expand_synonyms(parse_query(query), synonyms)).find_matches(body, Deadline(time_limit))
         highlights = tuple((m.start, m.end) for m in matches)
     return ArticleView(
         id=fields["id"], title=fields.get("title") or "", body=body, highlights=highlights,

@@ -69,6 +69,7 @@ class Word:
     stem: str | None  # None for a stopword
     exact: bool = False  # =word: no stemming
     field: str | None = None  # title, or None for title+body
+    synonym_of: str | None = None  # a form searched for another word (synonyms.py): that word as typed
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,14 @@ class Fuzzy:
     normalized: str
     distance: int = 1
     field: str | None = None
+
+
+@dataclass(frozen=True)
+class Synonym:
+    """A word or phrase that a synonyms rule matched, and every form searched for it (synonyms.py)."""
+
+    original: "Word | Phrase"
+    forms: tuple["Word | Phrase", ...]  # the original itself among them, unless an explicit rule left it out
 
 
 @dataclass(frozen=True)
@@ -129,7 +138,7 @@ class Soft:
     children: tuple["Node", ...]
 
 
-Node = Word | Phrase | Prefix | Fuzzy | SourceFilter | DateRange | Not | And | Or | Soft
+Node = Word | Phrase | Synonym | Prefix | Fuzzy | SourceFilter | DateRange | Not | And | Or | Soft
 
 
 @dataclass

@@ -39,7 +39,8 @@ Plain words are ranked in one of two ways, by the kind of query:
 Neighbouring plain words found close together in a body add a small
 bonus (PROXIMITY_SLOP, PROXIMITY_WEIGHT). Prefix and fuzzy words expand
 to at most a budget of index terms per field. source: and date: parts
-filter without scoring.
+filter without scoring. A word or phrase a synonyms rule matched
+(synonyms.py) is any of its forms, each planned as the word or phrase it is.
 """
 
 from __future__ import annotations
@@ -50,7 +51,21 @@ from typing import NamedTuple, Protocol, Union
 
 from ..analysis.levels import FIELDS, STEM, fields_of
 from ..analysis.stopwords import is_answer_type, is_interrogative
-from .language import And, DateRange, Fuzzy, Node, Not, Or, ParsedQuery, Phrase, Prefix, Soft, SourceFilter, Word
+from .language import (
+    And,
+    DateRange,
+    Fuzzy,
+    Node,
+    Not,
+    Or,
+    ParsedQuery,
+    Phrase,
+    Prefix,
+    Soft,
+    SourceFilter,
+    Synonym,
+    Word,
+)
 
 MAX_EXPANSIONS = 256  # terms one prefix or fuzzy word may expand to in each field: bounds query time
 # Terms all the prefix and fuzzy words of one query may expand to, shared
@@ -260,6 +275,8 @@ class _Planner:
             return self.word(node)
         if isinstance(node, Phrase):
             return self.phrase(node)
+        if isinstance(node, Synonym):
+            return self.combine(node.forms, "any")  # any form matches; a document holding several sums them
         if isinstance(node, (Prefix, Fuzzy)):
             return self.expansion(node)
         if isinstance(node, (SourceFilter, DateRange)):
