@@ -31,6 +31,7 @@ from .cache_sizes import DOCUMENTS_KEPT
 from .deadline import Deadline
 from .distance import within
 from .query.language import Fuzzy, ParsedQuery, Prefix, Word
+from .query.vowels import vocalized_like
 
 SNIPPET_TOKENS = 30  # about two lines of news text
 LEAD_TOKENS = 3  # a snippet window starts this many words before its first match
@@ -40,7 +41,7 @@ LIKELY_CHARACTERS_A_TOKEN = 8
 MAX_FUZZY_DISTANCE = 2
 # The rules that tell the written word from the typed one: the only ones
 # that depend on more than the word's normalized form.
-WRITTEN_FORM_RULES = ("identical", "diacritics", "letter form")
+WRITTEN_FORM_RULES = ("identical", "diacritics", "letter form", "vowels")
 SYNONYM_RULE = "synonym"  # a form a synonyms rule searched for the word typed (query/synonyms.py)
 
 # The blocks whose characters the fast path knows one by one (classified
@@ -143,6 +144,8 @@ class QueryTerms:
             original = text[start:end]
             if rule in WRITTEN_FORM_RULES:
                 rule = _match_rule(term, original, normalized)
+                if rule is None:
+                    continue  # a حركات: word written with other harakat here
             stem_start, stem_end = _stem_span(text, start, end, normalized, rule)
             typed = getattr(term, "synonym_of", None) or term.text  # a synonym's match counts for the word typed
             matches.append(Match(typed, start, end, original, rule, stem_start, stem_end))
@@ -258,6 +261,8 @@ def _match_rule(term, original: str, normalized: str) -> str | None:
     if isinstance(term, Fuzzy):
         return "fuzzy" if within(normalized, term.normalized, term.distance) else None
     word: Word = term
+    if word.vowels is not None:
+        return "vowels" if normalized == word.normalized and vocalized_like(original, word.vowels) else None
     if word.synonym_of is not None:
         return SYNONYM_RULE if _match_rule(_as_typed(word), original, normalized) else None
     if normalized == word.normalized:

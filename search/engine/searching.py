@@ -33,6 +33,7 @@ from whoosh.collectors import FilterCollector, TimeLimit, WrappingCollector
 
 from ..deadline import Deadline, SearchStopped
 from ..query.language import QueryError, parse_date, parse_plain, parse_query
+from ..query.vowels import holds_vocalized
 from ..query.synonyms import NO_SYNONYMS, Synonyms, expand_synonyms
 from ..results import ArticleView, Hit, SearchResults
 from ..snippets import QueryTerms, best_snippet
@@ -141,6 +142,8 @@ def run_search(opened, text: str, options: SearchOptions, synonyms: Synonyms = N
         found = evaluator.matches(plan.query)
         if filters:
             found = restrict(found, evaluator.matches(wq.And(filters)).ids)
+        if plan.vowels:  # before ranking, so the total, the tiers and the pages count only what is kept
+            found = restrict(found, vocalized_documents(arrays, found.ids, plan.vowels, deadline))
         # Ranking by relevance is one pass over arrays; by date, Whoosh's collector stops at the deadline.
         if options.sort == "date":
             with opened.searcher(weighting=SCORING) as searcher:
@@ -165,6 +168,22 @@ def run_search(opened, text: str, options: SearchOptions, synonyms: Synonyms = N
     suggestion = suggest_correction(arrays, parsed, deadline) if total < FEW_HITS else None  # memoised lookups
     return SearchResults(text, total, hits, page, limit, suggestion, facets,
                          round(time.perf_counter() - started, 4), deadline.reached)
+
+
+def vocalized_documents(arrays, ids: np.ndarray, words, deadline: Deadline) -> np.ndarray:
+    """The documents among ids whose original title or body holds each word vocalized as typed (query/vowels.py).
+
+    Reads each candidate's stored text; at the deadline the search stops
+    whole (SearchStopped), never with a half-checked candidate set.
+    """
+    kept = []
+    for docnum in ids.tolist():
+        deadline.check()
+        fields = arrays.stored_fields(docnum)
+        text = f"{fields.get('title') or ''}\n{fields.get('body') or ''}"
+        if all(holds_vocalized(text, word) for word in words):
+            kept.append(docnum)
+    return np.array(kept, dtype=ids.dtype)
 
 
 def top_documents(matches: Matches, limit: int) -> list[tuple[int, float]]:

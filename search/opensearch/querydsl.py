@@ -22,7 +22,7 @@ import datetime as dt
 import json
 
 from ..analysis.levels import FIELD_NAMED, FIELDS, STEM, fields_of
-from ..query.language import ParsedQuery
+from ..query.language import ParsedQuery, QueryError
 from ..query.plan import (
     COORDINATION_EXPONENT,
     MAX_EXPANSIONS,
@@ -201,6 +201,9 @@ def to_query_dsl(parsed: ParsedQuery, limit: int = 10, page: int = 1, since: dt.
     tiers, as the local engine does.
     """
     plan = plan_query(parsed, vocabulary)
+    if plan.vowels:
+        raise QueryError("vowels: (حركات:) needs the local engine: the cluster's index holds no diacritics "
+                         "and the DSL cannot check the original text")
     filters = [filter_clause(f) for f in plan.filters]
     if source:
         filters.append({"term": {"source": source}})

@@ -51,6 +51,7 @@ from typing import NamedTuple, Protocol, Union
 
 from ..analysis.levels import FIELDS, STEM, fields_of
 from ..analysis.stopwords import is_answer_type, is_interrogative
+from .vowels import required_vowel_words
 from .language import (
     And,
     DateRange,
@@ -202,6 +203,7 @@ class QueryPlan:
     all_words: PlanNode | None  # keyword queries: documents matching it rank first
     filters: list[Filter]  # source: and date: parts of the query (not the search options)
     question: bool
+    vowels: tuple[Word, ...] = ()  # حركات: words: a document must hold one vocalized as typed (vowels.py)
 
 
 def is_question(parsed: ParsedQuery) -> bool:
@@ -227,7 +229,7 @@ def plan_query(parsed: ParsedQuery, vocabulary: Vocabulary | None = None) -> Que
         near = planner.proximity(root)
         if near is not None:
             query = Bonus(query, near)  # never lets in a document the words exclude
-    return QueryPlan(query, all_words, planner.filters, question)
+    return QueryPlan(query, all_words, planner.filters, question, tuple(required_vowel_words(root)))
 
 
 def clitic_lookups(parsed: ParsedQuery) -> list[tuple[str, str]]:

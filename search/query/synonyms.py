@@ -173,7 +173,7 @@ class _Expander:
         while index < len(children):
             for length in range(min(MAX_ENTRY_WORDS, len(children) - index), 1, -1):
                 run = children[index:index + length]
-                if all(_plain(child, run[0].field) for child in run) \
+                if all(_plain(child, getattr(run[0], "field", None)) for child in run) \
                         and tuple(child.normalized for child in run) in self.table:
                     out.append(self.phrase(Phrase(tuple(run), 0, run[0].field)))
                     index += length

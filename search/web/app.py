@@ -67,6 +67,7 @@ RULE_LABELS = {
     "prefix search": "كلمة تبدأ بالمقطع المطلوب",
     "fuzzy": "كلمة قريبة في الكتابة (بحث تقريبي)",
     "synonym": "كتابة أخرى للكلمة أو مرادف لها (قائمة المرادفات)",
+    "vowels": "الكلمة نفسها بالحركات المطلوبة",
 }
 
 # Pages render nothing from elsewhere and run only our own script.
