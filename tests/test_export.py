@@ -235,13 +235,26 @@ def test_two_analyzers_exact_and_stem(exported):
     assert exact["char_filter"] == stem["char_filter"] == list(analysis_["char_filter"])
 
 
+def test_search_analyzers_add_the_synonyms_graph_after_the_tokenizer(exported):
+    """The shipped synonyms as a synonym_graph filter, in a search-only copy of each analyzer."""
+    analysis_ = index_json(exported[1])["settings"]["analysis"]
+    rules = analysis_["filter"]["arabic_synonyms"]
+    assert rules["type"] == "synonym_graph"
+    assert "امريكا => امريكا, اميركا" in rules["synonyms"]
+    assert "فيسبوك => فيسبوك, فيس بوك" in rules["synonyms"]
+    for name in (EXACT_ANALYZER, STEM_ANALYZER):
+        plain, searching = analysis_["analyzer"][name], analysis_["analyzer"][name + "_search"]
+        assert searching == dict(plain, filter=["arabic_synonyms"] + plain.get("filter", []))
+
+
 def test_every_schema_field_has_a_mapping(exported):
     """Every field but the stem levels (sub-fields) and the digest of updates, which no exported document has."""
     properties = index_json(exported[1])["mappings"]["properties"]
     assert set(properties) == set(build_schema().names()) - set(field_names(STEM)) - {DIGEST_FIELD}
     for name in ("title", "body"):
-        assert properties[name] == {"type": "text", "analyzer": EXACT_ANALYZER,
-                                    "fields": {"stem": {"type": "text", "analyzer": STEM_ANALYZER}}}
+        assert properties[name] == {
+            "type": "text", "analyzer": EXACT_ANALYZER, "search_analyzer": EXACT_ANALYZER + "_search",
+            "fields": {"stem": {"type": "text", "analyzer": STEM_ANALYZER, "search_analyzer": STEM_ANALYZER + "_search"}}}
     assert properties["date"] == {"type": "date", "format": "yyyy-MM-dd HH:mm:ss||strict_date_optional_time"}
     assert properties["source"] == properties["id"] == properties["path"] == {"type": "keyword"}
     assert properties["url"] == properties["author"] == {"type": "keyword", "index": False}

@@ -31,6 +31,7 @@ class WhooshPlan:
     all_words: wq.Query | None  # top-level plain words: documents matching it rank first
     filters: list[wq.Query]  # source: and date: parts, which match without scoring
     notes: list[str] = field(default_factory=list)  # what the results leave out (a prefix's rarer completions)
+    vowels: tuple = ()  # the plan's حركات: words, which searching.py checks on each candidate's original text
 
 
 def to_whoosh(parsed: ParsedQuery, reader, deadline: Deadline | None = None) -> WhooshPlan:
@@ -49,7 +50,7 @@ def render(plan: QueryPlan, reader, deadline: Deadline | None = None) -> WhooshP
     renderer = _Renderer(reader, deadline)
     query = renderer.render(plan.query) if plan.query is not None else wq.Every()  # only filters: all they let through
     all_words = renderer.render(plan.all_words) if plan.all_words is not None else None
-    return WhooshPlan(query, all_words, [filter_query(f) for f in plan.filters], renderer.notes)
+    return WhooshPlan(query, all_words, [filter_query(f) for f in plan.filters], renderer.notes, plan.vowels)
 
 
 class _Renderer:

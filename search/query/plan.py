@@ -39,7 +39,8 @@ Plain words are ranked in one of two ways, by the kind of query:
 Neighbouring plain words found close together in a body add a small
 bonus (PROXIMITY_SLOP, PROXIMITY_WEIGHT). Prefix and fuzzy words expand
 to at most a budget of index terms per field. source: and date: parts
-filter without scoring.
+filter without scoring. A word or phrase a synonyms rule matched
+(synonyms.py) is any of its forms, each planned as the word or phrase it is.
 """
 
 from __future__ import annotations
@@ -50,8 +51,23 @@ from typing import NamedTuple, Protocol, Union
 
 from ..analysis.levels import FIELDS, STEM, fields_of
 from ..analysis.stopwords import is_answer_type, is_interrogative
-from .language import (And, DateRange, Fuzzy, Node, Not, Or, ParsedQuery, Phrase, Prefix, QueryError, Soft,
-                       SourceFilter, Word)
+from .vowels import required_vowel_words
+from .language import (
+    And,
+    DateRange,
+    Fuzzy,
+    Node,
+    Not,
+    Or,
+    ParsedQuery,
+    Phrase,
+    Prefix,
+    QueryError,
+    Soft,
+    SourceFilter,
+    Synonym,
+    Word,
+)
 
 MAX_EXPANSIONS = 256  # terms one prefix or fuzzy word may expand to in each field: bounds query time
 # Terms all the prefix and fuzzy words of one query may expand to, shared
@@ -200,6 +216,7 @@ class QueryPlan:
     all_words: PlanNode | None  # keyword queries: documents matching it rank first
     filters: list[Filter]  # source: and date: parts of the query (not the search options)
     question: bool
+    vowels: tuple[Word, ...] = ()  # حركات: words: a document must hold one vocalized as typed (vowels.py)
 
 
 def is_question(parsed: ParsedQuery) -> bool:
@@ -225,7 +242,7 @@ def plan_query(parsed: ParsedQuery, vocabulary: Vocabulary | None = None) -> Que
         near = planner.proximity(root)
         if near is not None:
             query = Bonus(query, near)  # never lets in a document the words exclude
-    return QueryPlan(query, all_words, planner.filters, question)
+    return QueryPlan(query, all_words, planner.filters, question, tuple(required_vowel_words(root)))
 
 
 def clitic_lookups(parsed: ParsedQuery) -> list[tuple[str, str]]:
@@ -273,6 +290,8 @@ class _Planner:
             return self.word(node)
         if isinstance(node, Phrase):
             return self.phrase(node)
+        if isinstance(node, Synonym):
+            return self.combine(node.forms, "any")  # any form matches; a document holding several sums them
         if isinstance(node, (Prefix, Fuzzy)):
             return self.expansion(node)
         if isinstance(node, (SourceFilter, DateRange)):

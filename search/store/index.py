@@ -9,6 +9,8 @@ Layout of an index folder::
                                  size, mtime, hash, ids), commit.json (engine/durability.py) and
                                  problems.json (the last update's)
     INDEX/update.lock            held (flock) by the one process updating
+    INDEX/synonyms.txt           optional: the reader's own synonyms rules (query/synonyms.py), added
+                                 to the shipped ones at query time; never written or removed here
 
 An index follows one seeds folder, recorded as an absolute path when it
 is built: an update without a folder uses that one, whatever the working
@@ -106,6 +108,7 @@ from ..engine.searching import DEFAULT_TIME_LIMIT, SearchOptions, article_view, 
 from ..engine.similar import run_similar
 from ..engine.storage import NOT_AN_INDEX, create_index, index_folder, open_index, segment_count
 from ..engine.writer import BYTES_PROTOCOL, WriterProcessError, abandon, open_writer
+from ..query.synonyms import USER_FILE, Synonyms, default_synonyms, merged, read_synonyms
 from ..results import ArticleView, SearchResults
 from ..snippets import prepare as prepare_snippets
 from ..sources import (
@@ -287,6 +290,7 @@ class Index:
     def __init__(self, path: Path | str | None = None):
         self.path = Path(path) if path is not None else default_index_dir()
         self._readers = ReaderCache(self)  # searches reuse an open reader until the index changes
+        self._synonyms: tuple | None = None  # (the user file's stamp, the rules read with it)
 
     # ----- state on disk -------------------------------------------------
 
@@ -502,8 +506,9 @@ class Index:
         ValueError naming it (searching.SearchOptions); since and until may be strings.
         """
         options = SearchOptions(limit, page, since, until, source, sort, time_limit, plain, cancel)
+        synonyms = self.synonyms()
         with self._reading():
-            return run_search(self._readers.opened(), query, options)
+            return run_search(self._readers.opened(), query, options, synonyms)
 
     def similar(self, article_id: str, limit: int = 10, page: int = 1, exclude_duplicates: bool = False,
                 time_limit: float | None = DEFAULT_TIME_LIMIT, cancel=None) -> SearchResults | None:
@@ -553,9 +558,26 @@ class Index:
 
     def article(self, article_id: str, query: str | None = None) -> ArticleView | None:
         """One whole article, highlighted for an optional query, or None when no such id."""
+        synonyms = self.synonyms()
         with self._reading(), self.open_whoosh().searcher() as searcher:
             fields = searcher.document(id=article_id)
-        return article_view(fields, query) if fields else None
+        return article_view(fields, query, synonyms=synonyms) if fields else None
+
+    def synonyms(self) -> Synonyms:
+        """The shipped synonyms and the rules of the folder's own synonyms.txt, if any (read again when it changes).
+
+        A bad line of that file raises SynonymsError naming the file and the line.
+        """
+        path = self.path / USER_FILE
+        try:
+            stat = path.stat()
+            stamp = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        except FileNotFoundError:
+            stamp = None
+        if self._synonyms is None or self._synonyms[0] != stamp:
+            rules = merged(default_synonyms(), read_synonyms(path)) if stamp else default_synonyms()
+            self._synonyms = (stamp, rules)
+        return self._synonyms[1]
 
     @contextmanager
     def _reading(self):

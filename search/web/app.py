@@ -82,6 +82,8 @@ RULE_LABELS = {
     "stem": "كلمة من الجذع نفسه بعد حذف السوابق واللواحق",
     "prefix search": "كلمة تبدأ بالمقطع المطلوب",
     "fuzzy": "كلمة قريبة في الكتابة (بحث تقريبي)",
+    "synonym": "كتابة أخرى للكلمة أو مرادف لها (قائمة المرادفات)",
+    "vowels": "الكلمة نفسها بالحركات المطلوبة",
 }
 
 # Pages render nothing from elsewhere and run only our own script.
