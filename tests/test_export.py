@@ -396,7 +396,10 @@ def test_response_becomes_the_same_results_as_the_local_engine(exported, query, 
     assert local.hits
     results = results_from_response(parse_query(query), recorded_response(local, sources, tiered),
                                     seconds=local.seconds)
-    assert results.to_dict(explain=True) == local.to_dict(explain=True)
+    tier_counts = ("total_all", "total_some")  # counted by the local engine only: a cluster's answer has no tiers
+    assert results.total_all is None and results.total_some is None
+    without_tiers = lambda found: {k: v for k, v in found.to_dict(explain=True).items() if k not in tier_counts}  # noqa: E731
+    assert without_tiers(results) == without_tiers(local)
     assert [hit.date for hit in results.hits] == [hit.date for hit in local.hits]
 
 
