@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
+from conftest import index_of
 from search import Index
 from search.analysis.normalize import FOLD_TABLE
 from search.query.language import Phrase, Synonym, Word, parse_query
@@ -45,14 +46,7 @@ ARTICLES = [
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory) -> Index:
-    root = tmp_path_factory.mktemp("synonyms")
-    seeds = root / "seeds"
-    seeds.mkdir()
-    (seeds / "news.jsonl").write_text(
-        "".join(json.dumps(a, ensure_ascii=False) + "\n" for a in ARTICLES), encoding="utf-8")
-    built = Index(root / "index")
-    built.update(seeds)
-    return built
+    return index_of(tmp_path_factory.mktemp("synonyms"), ARTICLES)
 
 
 def ids(index, query) -> set[str]:

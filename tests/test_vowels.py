@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
+from conftest import index_of
 from search import Index, QueryError
 from search.opensearch.querydsl import to_query_dsl
 from search.query.language import parse_query
@@ -29,14 +28,7 @@ ARTICLES = [
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory) -> Index:
-    root = tmp_path_factory.mktemp("vowels")
-    seeds = root / "seeds"
-    seeds.mkdir()
-    (seeds / "news.jsonl").write_text(
-        "".join(json.dumps(a, ensure_ascii=False) + "\n" for a in ARTICLES), encoding="utf-8")
-    built = Index(root / "index")
-    built.update(seeds)
-    return built
+    return index_of(tmp_path_factory.mktemp("vowels"), ARTICLES)
 
 
 def ids(index, query) -> set[str]:
