@@ -122,7 +122,8 @@ def generated_copy(articles: list[common.Article], pool: list[str], copy: int, s
     return days
 
 
-def write_corpus(real_seeds: Path, folder: Path, articles_wanted: int, seed: int) -> list[tuple[Path, int]]:
+def write_corpus(real_seeds: Path, articles: list[common.Article], pool: list[str], folder: Path,
+                 articles_wanted: int, seed: int) -> list[tuple[Path, int]]:
     """The corpus's day files in date order with their article counts, written unless already there.
 
     Also counts the words of every body (split on spaces) for the word-frequency plot.
@@ -136,8 +137,6 @@ def write_corpus(real_seeds: Path, folder: Path, articles_wanted: int, seed: int
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    articles = common.load_articles(real_seeds)
-    pool = [sentence for article in articles for sentence in sentences_of(article.body)]
     days: list[tuple[str, int]] = []
     real_words: Counter = Counter()
     for article in articles:
@@ -354,10 +353,12 @@ def main() -> None:
         real_seeds = common.extract_days(common.day_zips()[:args.days], work / f"seeds-{args.days}-days")
     else:
         real_seeds = common.extract_days(common.day_zips(), args.work / "seeds-all")
-    common.log(f"corpus of {wanted[-1]:,} articles")
-    days = write_corpus(real_seeds, work / f"corpus-{real_seeds.name}", wanted[-1], args.seed)
-    curves = json.loads((work / f"corpus-{real_seeds.name}" / "corpus.json").read_text(encoding="utf-8"))["frequencies"]
     real_articles = common.load_articles(real_seeds)
+    pool = [sentence for article in real_articles for sentence in sentences_of(article.body)]
+    common.log(f"corpus of {wanted[-1]:,} articles")
+    corpus = work / f"corpus-{real_seeds.name}"
+    days = write_corpus(real_seeds, real_articles, pool, corpus, wanted[-1], args.seed)
+    curves = json.loads((corpus / "corpus.json").read_text(encoding="utf-8"))["frequencies"]
     queries = common.draw_queries(real_articles, 8)
 
     steps = []
@@ -388,7 +389,6 @@ def main() -> None:
         steps.append(step)
         common.log(f"step {articles_wanted:,}: {json.dumps({k: v for k, v in step.items() if 'rows' not in k})}")
         if number == len(wanted) - 1:
-            pool = [s for article in real_articles for s in sentences_of(article.body)]
             unused_copy = -(-wanted[-1] // len(real_articles)) + 1  # past every copy the corpus holds
             changes = updates(index, seeds, real_articles, pool, unused_copy, args.seed, queries)
 
