@@ -248,14 +248,23 @@ class IndexArrays:
         """The index terms starting with prefix, most documents first (the first MAX_EXPANSION_KEPT), and
         how many there are; memoised. Document frequencies count deleted documents, as doc_frequency does."""
         def count():
-            frequencies: dict[bytes, int] = {}
-            for segment, _ in self.segments:
-                for btext, frequency in segment_prefix_frequencies(segment, fieldname, prefix.encode("utf-8")):
-                    frequencies[btext] = frequencies.get(btext, 0) + frequency
+            frequencies = self._prefix_counts(fieldname, prefix)
             ranked = sorted(frequencies.items(), key=lambda item: (-item[1], item[0]))[:MAX_EXPANSION_KEPT]
             return PrefixTerms(tuple((btext.decode("utf-8"), frequency) for btext, frequency in ranked),
                                len(frequencies))
         return self._lookup(("frequencies", fieldname, prefix), count)
+
+    def _prefix_counts(self, fieldname: str, prefix: str, deadline: Deadline | None = None) -> dict[bytes, int]:
+        """Each term starting with prefix and its document frequency summed over the segments, read from
+        the term tables under the lock a segment at a time (other threads' searches read in between)."""
+        counts: dict[bytes, int] = {}
+        for segment, _ in self.segments:
+            if deadline is not None:
+                deadline.check()
+            with self._lock:
+                for btext, frequency in segment_prefix_frequencies(segment, fieldname, prefix.encode("utf-8")):
+                    counts[btext] = counts.get(btext, 0) + frequency
+        return counts
 
     def terms_within(self, fieldname: str, text: str, maxdist: int, prefix: int = 0, limit: int | None = None,
                      deadline: Deadline | None = None) -> list[str]:
@@ -285,12 +294,7 @@ class IndexArrays:
             if key in self._vocabularies:
                 self._vocabularies.move_to_end(key)
                 return self._vocabularies[key]
-        found: set[bytes] = set()
-        for segment, _ in self.segments:  # the lock is let go between segments, for other threads' searches
-            if deadline is not None:
-                deadline.check()
-            with self._lock:
-                found.update(btext for btext, _ in segment_prefix_frequencies(segment, fieldname, prefix.encode("utf-8")))
+        found = self._prefix_counts(fieldname, prefix, deadline)
         terms = tuple(btext.decode("utf-8") for btext in sorted(found))  # UTF-8 byte order is code point order
         with self._lock:
             self._vocabularies[key] = terms
