@@ -168,8 +168,9 @@ def _needles(terms: list) -> list[str] | None:
     a substring of it: a word accepted by a stemmed term holds the term's
     stem, one accepted by an exact or stopword term equals its normalized
     form, one accepted by a prefix holds the prefix. A fuzzy word holds
-    nothing in particular, nor does a root: word (مدارس does not hold درس). A needle that is not all word characters can be
-    in no token, so its term accepts nothing and it is left out.
+    nothing in particular, nor does a root: word (مدارس does not hold
+    درس). A needle that is not all word characters can be in no token, so
+    its term accepts nothing and it is left out.
     """
     needles = []
     for term in terms:
