@@ -26,7 +26,7 @@ from typing import NamedTuple
 
 from .analysis.normalize import FOLD_TABLE, OffsetMap, is_dropped, normalize_with_offsets
 from .analysis.stem import strip_prefix
-from .analysis.tokenize import TOKEN_PATTERN, stem_or_none, tokenize
+from .analysis.tokenize import TOKEN_PATTERN, root_or_none, stem_or_none, tokenize
 from .cache_sizes import DOCUMENTS_KEPT
 from .deadline import Deadline
 from .distance import within
@@ -66,7 +66,7 @@ class Match(NamedTuple):
     start: int  # offsets in the original text
     end: int
     original: str
-    rule: str  # identical, diacritics, letter form, prefix, stem, prefix search, fuzzy, synonym
+    rule: str  # identical, diacritics, letter form, prefix, stem, same root, prefix search, fuzzy, synonym
     stem_start: int  # the part the stem covers (equal to start/end when there is no affix)
     stem_end: int
 
@@ -168,12 +168,13 @@ def _needles(terms: list) -> list[str] | None:
     a substring of it: a word accepted by a stemmed term holds the term's
     stem, one accepted by an exact or stopword term equals its normalized
     form, one accepted by a prefix holds the prefix. A fuzzy word holds
-    nothing in particular. A needle that is not all word characters can be
-    in no token, so its term accepts nothing and it is left out.
+    nothing in particular, nor does a root: word (مدارس does not hold
+    درس). A needle that is not all word characters can be in no token, so
+    its term accepts nothing and it is left out.
     """
     needles = []
     for term in terms:
-        if isinstance(term, Fuzzy):
+        if isinstance(term, Fuzzy) or (isinstance(term, Word) and term.root):
             return None
         if isinstance(term, Word) and not term.exact and term.stem is not None:
             needle = term.stem
@@ -271,6 +272,9 @@ def _match_rule(term, original: str, normalized: str) -> str | None:
         if _without_marks(original) == _without_marks(word.text):
             return "diacritics"
         return "letter form"
+    if word.root:
+        root = root_or_none(word.normalized)
+        return "same root" if root is not None and root_or_none(normalized) == root else None
     if word.exact or word.stem is None:
         return None
     stem = stem_or_none(normalized)

@@ -307,6 +307,9 @@ def test_documents_are_bulk_pairs_with_our_ids_and_original_text(exported):
     ids = [action["index"]["_id"] for action, _ in entries]
     assert sorted(ids) == sorted(a["id"] for articles in ARTICLES.values() for a in articles)
     school = next(source for action, source in entries if action["index"]["_id"] == "school")
+    # the root level's terms, carried by the document (no Lucene filter finds roots)
+    assert school.pop("title_root") == "فتح درس جدد"  # افتتاح مدرسة جديدة
+    assert school.pop("body_root").split()[:4] == ["فتح", "وزر", "علم", "درس"]  # افتتح وزير التعليم وبالمدرسةِ
     assert school == {
         "id": "school", "path": "okaz.jsonl", "title": "افتتاح مدرسة جديدة", "source": "okaz",
         "date": "2015-07-21 09:00:00", "url": "http://okaz.com.sa/school", "author": "جدة: محمد",

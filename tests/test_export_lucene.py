@@ -14,6 +14,10 @@ offsets before comparing. Skipped when java or ../shared is absent.
 
 Measured on Java 17 (Lucene 8.8): 100% of the tokens agree at both levels
 (720,553 exact, 565,029 stem), and every code point the JVM knows.
+
+The root level has no Lucene filter: the bulk documents carry its terms
+(title_root, body_root), and Lucene's root analyzer must index exactly
+our root terms of each body, in order.
 """
 
 from __future__ import annotations
@@ -30,7 +34,8 @@ from pathlib import Path
 import pytest
 
 from search import Index
-from search.analysis.tokenize import analyze
+from search.analysis.levels import ROOT
+from search.analysis.tokenize import analyze, root_or_none
 from search.opensearch.export import EXACT_ANALYZER, INDEX_FILE, STEM_ANALYZER, export_opensearch
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -185,6 +190,20 @@ def test_every_code_point_analyzes_as_ours_in_lucene(export):
     assert len(newer) < 1000
     assert agree == total, summary
 
+
+def test_lucene_indexes_the_exported_root_terms_as_our_root_level(export):
+    """The root analyzer, in Lucene, on each bulk document's body_root: our root terms of its body, in order."""
+    out, _ = export
+    documents = []
+    for chunk in sorted(out.glob("documents-*.ndjson")):
+        lines = chunk.read_text(encoding="utf-8").splitlines()
+        documents += [json.loads(line) for line in lines[1::2]]
+    documents = [d for d in documents if d.get("body")][:500]
+    theirs = run_lucene(out / INDEX_FILE, ROOT.cluster_analyzer, [d["body_root"] for d in documents])
+    for document, lucene in zip(documents, theirs):
+        ours_terms = [root for root in (root_or_none(t.normalized) for t in analyze(document["body"])) if root]
+        assert [term for term, _, _ in lucene] == ours_terms, document["id"]
+    assert len(documents) == 500
 
 def test_exported_synonyms_run_in_lucenes_synonym_graph_filter(tmp_path):
     """The search analyzers' synonym_graph rules, in Lucene's SynonymGraphFilter, give our forms' terms.

@@ -92,6 +92,8 @@ QUERIES = [
     "داعش NEAR/3 العراق", "داعش قرب العراق", '=“مجلس الوزراء”', "2015-07",
     # prefix and fuzzy, with their budgets
     "كتا*", "مد*", "مدرسه~", "مدرسه~2", "title:كتا*", "كتا* مدرسه~ بمرض", "الم* كت* مد* اس* مج*",
+    # root: (the root level alone), with other words and operators
+    "root:مدرسة", "جذر:كتاب المدارس", "root:كتاب OR root:مدرسة -داعش",
     # =exact, title:
     "=المدرسة", "=المدارس جديدة", "title:داعش", 'title:"مجلس الوزراء"', "title:مجلس الشورى",
     # source: and date: filters, positive and negated
@@ -372,6 +374,7 @@ def test_the_queries_exercise_every_element_of_a_plan(arrays):
                 seen.add("clitic" if node.clitic else "word")
                 seen |= {"=exact"} if node.word.exact else set()
                 seen |= {"title:"} if node.word.field else set()
+                seen |= {"root:"} if node.word.root else set()
             elif isinstance(node, Span):
                 seen.add("proximity" if node.weight < min(f.weight for f in FIELDS) else
                          "phrase" if node.ordered else "near")
@@ -388,7 +391,7 @@ def test_the_queries_exercise_every_element_of_a_plan(arrays):
             elif isinstance(node, Without):
                 seen.add("not alone")
     assert seen >= {"question", "keywords", "tier", "source filter", "date filter", "clitic", "word", "=exact",
-                    "title:", "proximity", "phrase", "near", "slop", "prefix", "fuzzy", "shared budget", "all",
+                    "title:", "root:", "proximity", "phrase", "near", "slop", "prefix", "fuzzy", "shared budget", "all",
                     "any", "coordinated", "exclusion", "excluded filter", "bonus", "not alone"}, seen
     assert len(QUERIES) >= 40
 

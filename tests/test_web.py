@@ -418,6 +418,15 @@ def test_page_why_it_matched(client):
             '<bdi class="word">بال<span class="stem">مدرس</span>ةِ</bdi>') in why
 
 
+def test_page_why_it_matched_a_root_word(client):
+    """جذر:مكتبة matches للمكتبة by its root, and says so."""
+    html = client.get("/", params={"q": "جذر:مكتبة", "limit": 20}).text
+    hit = next(part for part in html.split('<li class="hit">') if quote(OKAZ_ID, safe="") in part)
+    why = hit[hit.index('<details class="why">'):hit.index("</details>")]
+    assert ('<li data-rule="same root"><bdi class="term">مكتبة</bdi> ← <bdi class="word">للمكتبة</bdi>: '
+            'كلمة من الجذر نفسه (بحث بالجذر)</li>') in why
+
+
 def test_page_pagination_links(client):
     html = client.get("/", params={"q": "المدرسة", "limit": 2, "page": 2}).text
     assert '<span class="rank">3</span>' in html

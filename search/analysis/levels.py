@@ -4,7 +4,10 @@ Each text field of an article (title, body) is indexed once per level:
 
 - stem: light stems, stopwords left out: recall (مدرسة finds المدارس);
 - exact: normalized words, stopwords kept: phrases, =word, and a bonus for
-  the form the user typed.
+  the form the user typed;
+- root: the root of each word, stopwords left out (root.py): searched by
+  root:كتاب, which finds كتب, مكتبة and كاتب; plain words search it only
+  if ROOT_PLAIN_SHARE is above 0.
 
 A level says how a word and a text become its terms (tokenize.py), what
 its fields are called in the Whoosh schema and on a cluster, and how much
@@ -21,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .tokenize import stem_or_none, stem_positions, word_positions
+from .tokenize import root_or_none, root_positions, stem_or_none, stem_positions, word_positions
 
 TEXT_FIELDS = ("title", "body")  # the analyzed fields of an article
 
@@ -44,16 +47,28 @@ class Level:
     subfield: str | None  # None: the cluster's text field itself; else its sub-field: body.stem
     literal: bool = False  # the term is the word as typed: the only level an =word searches
     clitics: bool = False  # a word with a glued ب ل ك ف also searches its remainder here (query/plan.py)
+    rooted: bool = False  # the level a root: word searches, and the only one it searches
+    plain_share: float = 1.0  # a plain word's weight here is this share of weights; 0: plain words skip it
+    preanalyzed: bool = False  # a cluster cannot compute the terms: the export sends them (cluster field F + suffix)
 
     def field(self, text_field: str) -> str:
         """This level's Whoosh field of a text field: body -> body_stem."""
         return text_field + self.suffix
 
-    def word_term(self, normalized_word: str, exact: bool = False) -> str | None:
-        """The term a query word looks for here; None: the word is not searched at this level."""
+    def word_term(self, normalized_word: str, exact: bool = False, root: bool = False) -> str | None:
+        """The term a query word looks for here; None: the word is not searched at this level.
+
+        A root: word searches the rooted level alone; a plain word skips a level with no share.
+        """
+        if root != self.rooted and (root or not self.plain_share):
+            return None
         if exact and not self.literal:
             return None
         return self.term(normalized_word)
+
+    def searched_plainly(self) -> bool:
+        """Whether plain words (and phrases, prefixes, fuzzy words) search this level."""
+        return self.plain_share > 0
 
 
 STEM = Level(
@@ -68,9 +83,22 @@ EXACT = Level(
     weights={"body": 0.5, "title": 0.25},
     cluster_analyzer="arabic_exact", subfield=None, literal=True,
 )
+# A plain word's share of the root level's weights. 0: only root: searches
+# it. A share of 0.1 raised MRR@10 (ARCD 0.822 -> 0.831, with SaudiNewsNet
+# 0.735 -> 0.747; benchmarks/relevance.py), but a plain search would then
+# import nltk (0.4 s for each cli.py search) and its snippets would not
+# explain the words it finds by root: left at 0 until those are settled.
+ROOT_PLAIN_SHARE = 0.0
+ROOT = Level(
+    name="root", suffix="_root", term=root_or_none, positions=root_positions,
+    # root:كتاب ranks as a plain word does at the stem level.
+    weights={"body": 1.0, "title": 0.5},
+    cluster_analyzer="arabic_root", subfield=None, rooted=True, plain_share=ROOT_PLAIN_SHARE,
+    preanalyzed=True,
+)
 # The order in which a plain word's terms are listed (and their scores summed):
 # the body before the title, in each the levels in this order.
-LEVELS = (STEM, EXACT)
+LEVELS = (STEM, EXACT, ROOT)
 RANKING_ORDER = ("body", "title")
 
 LEVEL_NAMED = {level.name: level for level in LEVELS}
@@ -86,16 +114,19 @@ class IndexedField:
     weight: float
 
     def cluster_name(self) -> str:
-        """The field on a cluster loaded from the export: body_stem -> body.stem, body -> body."""
+        """The field on a cluster loaded from the export: body_stem -> body.stem, body -> body, body_root."""
+        if self.level.preanalyzed:
+            return self.name
         sub = self.level.subfield
         return f"{self.text_field}.{sub}" if sub else self.text_field
 
 
-# Every indexed text field, in ranking order: body_stem, body, title_stem, title today.
+# Every indexed text field, in ranking order: body_stem, body, body_root, title_stem, title, title_root.
 FIELDS = tuple(IndexedField(level.field(text), text, level, level.weights[text])
                for text in RANKING_ORDER for level in LEVELS)
 FIELD_NAMED = {field.name: field for field in FIELDS}
-WEIGHTS = {field.name: field.weight for field in FIELDS}
+# The weights of a plain word's matches, in the fields plain words search.
+WEIGHTS = {field.name: field.weight * field.level.plain_share for field in FIELDS if field.level.searched_plainly()}
 
 
 @lru_cache(maxsize=None)

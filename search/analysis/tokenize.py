@@ -9,7 +9,8 @@ it was written. Indexing (word_positions, stem_positions), queries
 
 What each analysis level makes of the words is here too (levels.py names
 them): the exact level keeps the normalized words, stopwords included; the
-stem level drops stopwords and light-stems the rest (stem_term).
+stem level drops stopwords and light-stems the rest (stem_term); the root
+level drops them too and keeps the root of the rest (root_term).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from functools import lru_cache
 
 from ..cache_sizes import STEMS_KEPT
 from .normalize import normalize_text, normalize_with_offsets
+from .root import word_root
 from .stem import light_stem
 from .stopwords import is_stopword
 
@@ -129,22 +131,33 @@ def stem_positions(text: str) -> dict[str, list[int]]:
     Built from word_positions, one stem lookup per distinct word: words
     sharing a stem (المدرسة, مدرسة) pool their positions.
     """
-    positions: dict[str, list[int] | array] = {}
-    words = word_positions(text)
     # A long text's words are stemmed past the memo: a hundred thousand
     # words seen once would fill it (and the process) for nothing.
-    stem_of = stem_term if len(words) < LARGE_VOCABULARY else _stem_term
+    return _pooled_positions(text, stem_term, _stem_term)
+
+
+def root_positions(text: str) -> dict[str, list[int]]:
+    """What the root level indexes: each root of text and its positions (stopwords have none)."""
+    return _pooled_positions(text, root_term, _root_term)
+
+
+def _pooled_positions(text: str, term_of, uncached_term_of) -> dict[str, list[int] | array]:
+    """Each term of text at a level whose term_of maps a word to it ("" for none), with the positions of its words."""
+    positions: dict[str, list[int] | array] = {}
+    words = word_positions(text)
+    if len(words) >= LARGE_VOCABULARY:
+        term_of = uncached_term_of
     for word, at in words.items():
-        stem = stem_of(word)
-        if not stem:
+        term = term_of(word)
+        if not term:
             continue
-        pooled = positions.get(stem)
+        pooled = positions.get(term)
         if pooled is None:
-            positions[stem] = at
+            positions[term] = at
         elif isinstance(at, array):
-            positions[stem] = array("i", heapq.merge(pooled, at))  # no list of a million ints
+            positions[term] = array("i", heapq.merge(pooled, at))  # no list of a million ints
         else:
-            positions[stem] = sorted(pooled + at)
+            positions[term] = sorted(pooled + at)
     return positions
 
 
@@ -172,3 +185,21 @@ def stem_term(normalized_word: str) -> str:
 def stem_or_none(normalized_word: str) -> str | None:
     """The stem-level term of a normalized word, or None for a stopword."""
     return stem_term(normalized_word) or None
+
+
+def _root_term(normalized_word: str) -> str:
+    """root_term without the memo."""
+    if is_stopword(normalized_word):
+        return ""
+    return word_root(normalized_word)
+
+
+@lru_cache(maxsize=STEMS_KEPT)
+def root_term(normalized_word: str) -> str:
+    """The root-level term of a normalized word; "" for a stopword. One memo, as stem_term's."""
+    return _root_term(normalized_word)
+
+
+def root_or_none(normalized_word: str) -> str | None:
+    """The root-level term of a normalized word, or None for a stopword."""
+    return root_term(normalized_word) or None

@@ -17,6 +17,10 @@ the two cannot drift apart:
   every exact-level word of title and body -> our stem, followed by
   Lucene's Arabic stemmer for words the export never saw (stemmer_override
   marks its outputs as keywords, so that stemmer leaves them alone);
+- the root level has no Lucene equivalent (no built-in filter finds
+  roots): each bulk document carries its roots instead, title_root and
+  body_root, our root terms in text order, which a whitespace analyzer
+  indexes as they are (levels.Level.preanalyzed).
 - a ``synonym_graph`` filter with the index's synonyms (shipped and the
   folder's own, query/synonyms.py), in a search analyzer of each level:
   like ours, applied to queries only, so new rules need no reindex.
@@ -48,7 +52,7 @@ from pathlib import Path
 from ..analysis.levels import EXACT, LEVELS, STEM, TEXT_FIELDS, field_names
 from ..analysis.normalize import DIACRITIC_RANGES, FOLD, TATWEEL, fold_char
 from ..analysis.stopwords import STOPWORDS
-from ..analysis.tokenize import TOKEN_PATTERN, stem_or_none
+from ..analysis.tokenize import TOKEN_PATTERN, stem_or_none, tokenize
 from ..engine.schema import DIGEST_FIELD, field_kinds
 from ..engine.searching import SCORING
 from ..engine.storage import open_index
@@ -68,6 +72,7 @@ DATE_FORMAT = "yyyy-MM-dd HH:mm:ss||strict_date_optional_time"
 
 EXACT_ANALYZER = EXACT.cluster_analyzer
 STEM_ANALYZER = STEM.cluster_analyzer
+PREANALYZED = tuple(level for level in LEVELS if level.preanalyzed)  # levels whose terms the documents carry
 TOKENIZER = "arabic_words"
 SYNONYM_FILTER = "arabic_synonyms"  # the index's synonyms (query/synonyms.py), at search time only
 SEARCH_ANALYZER = "{}_search"  # an analyzer with the synonyms, for the fields' search_analyzer
@@ -221,6 +226,8 @@ def analysis_settings(rules_file: str, synonyms: Synonyms = NO_SYNONYMS) -> dict
             EXACT_ANALYZER: {"type": "custom", "char_filter": names, "tokenizer": TOKENIZER},
             STEM_ANALYZER: {"type": "custom", "char_filter": names, "tokenizer": TOKENIZER,
                             "filter": ["arabic_stopwords", "arabic_stems", "lucene_arabic_stemmer"]},
+            # The documents carry these levels' terms, space-separated (preanalyzed_terms).
+            **{level.cluster_analyzer: {"type": "custom", "tokenizer": "whitespace"} for level in PREANALYZED},
         },
     }
     if synonyms:
@@ -251,10 +258,13 @@ def field_mappings(synonyms: bool = False) -> dict:
     _source for highlighting and snippets.
     """
     leveled = {level.field(text) for text in TEXT_FIELDS for level in LEVELS}
+    preanalyzed = {level.field(text): level for text in TEXT_FIELDS for level in PREANALYZED}
     properties = {}
     for name, kind in field_kinds().items():
         if name in TEXT_FIELDS:
             properties[name] = text_mapping(synonyms)
+        elif name in preanalyzed:
+            properties[name] = {"type": "text", "analyzer": preanalyzed[name].cluster_analyzer}
         elif name in leveled:
             continue  # a sub-field of its text field
         elif name == DIGEST_FIELD:
@@ -281,7 +291,7 @@ def text_mapping(synonyms: bool = False) -> dict:
             mapping["search_analyzer"] = SEARCH_ANALYZER.format(level.cluster_analyzer)
         return mapping
 
-    main = next(level for level in LEVELS if level.subfield is None)
+    main = next(level for level in LEVELS if level.subfield is None and not level.preanalyzed)
     return dict(analyzed(main), fields={level.subfield: analyzed(level) for level in LEVELS
                                         if level.subfield is not None})
 
@@ -348,14 +358,25 @@ def source_document(fields: dict) -> dict:
     return document
 
 
+def preanalyzed_terms(fields: dict) -> dict:
+    """The terms of each preanalyzed level's fields of one article, in text order, space-separated."""
+    terms = {}
+    for level in PREANALYZED:
+        for text in TEXT_FIELDS:
+            words = (level.term(word) for _, _, word in tokenize(fields.get(text) or ""))
+            terms[level.field(text)] = " ".join(term for term in words if term)
+    return terms
+
+
 def bulk_lines(stored: Iterable[dict], wanted: set[str] | None = None) -> Iterator[bytes]:
-    """An index action and its source per article (only ids in wanted, when given)."""
+    """An index action and its source per article (only ids in wanted, when given), with its preanalyzed terms."""
     for fields in stored:
         if wanted is not None and fields["id"] not in wanted:
             continue
         action = {"index": {"_id": document_id(fields["id"])}}
+        document = source_document({**fields, **preanalyzed_terms(fields)})
         yield (json.dumps(action, ensure_ascii=False) + "\n"
-               + json.dumps(source_document(fields), ensure_ascii=False) + "\n").encode("utf-8")
+               + json.dumps(document, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def delete_lines(ids: Iterable[str]) -> Iterator[bytes]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from ..analysis.levels import FIELD_NAMED, FIELDS, STEM, fields_of
+from ..analysis.levels import FIELD_NAMED, FIELDS, STEM, WEIGHTS, fields_of
 from ..query.language import ParsedQuery, QueryError
 from ..query.plan import (
     COORDINATION_EXPONENT,
@@ -187,7 +187,8 @@ def date_range(start: dt.datetime | None, end: dt.datetime | None) -> dict:
 
 def highlight_fields() -> dict:
     """The cluster's highlight on the original text of every weighted field (from _source)."""
-    fields = {field.cluster_name(): {"fragment_size": FRAGMENT_CHARS, "number_of_fragments": 1} for field in FIELDS}
+    fields = {field.cluster_name(): {"fragment_size": FRAGMENT_CHARS, "number_of_fragments": 1} for field in FIELDS
+              if not field.level.preanalyzed}  # a preanalyzed field's source is its terms, not the text
     return {"fields": dict(sorted(fields.items()))}
 
 
@@ -255,7 +256,9 @@ def search_template() -> dict:
     Lucene's stemmer, and stopwords still count at the exact level: our
     own backend sends to_query_dsl() instead.
     """
-    weighted = [f"{field.cluster_name()}^{field.weight}" for field in FIELDS]
+    # The cluster cannot find a typed word's root: the template searches the levels it can analyze.
+    weighted = [f"{field.cluster_name()}^{WEIGHTS[field.name]}" for field in FIELDS
+                if field.name in WEIGHTS and not field.level.preanalyzed]
     stem_fields = [field.cluster_name() for field in fields_of(level=STEM)]
     body = {
         "query": {"bool": {

@@ -10,6 +10,7 @@ Syntax (documented with examples in the README):
     مجلس NEAR الوزراء      proximity (NEAR/5 sets the distance; Arabic: قرب)
     كتا*                   prefix        مدرسه~   fuzzy (edit distance 1; ~2 for two)
     =المدرسة               this exact form: normalized, not stemmed
+    root:كتاب  جذر:كتاب     every word of its root: كتب, مكتبة, كاتب
     title:داعش  source:okaz  date:2015-07-01..2015-07-31  date:>2015-08-01
     حركات:عَلِمَ  vowels:عَلِمَ   this word with these harakat (vowels.py)
     ( … )                  grouping
@@ -44,6 +45,7 @@ FIELD_ALIASES = {
     "title": "title", "عنوان": "title",
     "source": "source", "مصدر": "source",
     "date": "date", "تاريخ": "date",
+    "root": "root", "جذر": "root",
     "vowels": "vowels", "حركات": "vowels",
 }
 QUOTES = {'"': '"', "«": "»", "\u201c": "\u201d"}
@@ -73,6 +75,7 @@ class Word:
     field: str | None = None  # title, or None for title+body
     synonym_of: str | None = None  # a form searched for another word (synonyms.py): that word as typed
     vowels: str | None = None  # حركات:عَلِمَ: the typed form whose harakat the text must agree with (vowels.py)
+    root: bool = False  # root:word: the word's root, at the root level only
 
 
 @dataclass(frozen=True)
@@ -397,6 +400,15 @@ class _Parser:
         self.words.append(word)
         return word
 
+    def root_word(self, value: str, position: int) -> Word:
+        """root:كتاب: one word, searched by its root (a phrase, prefix or fuzzy word has none)."""
+        tokens = [word for _, _, word in tokenize(value)]
+        if len(tokens) != 1 or value.endswith("*") or "~" in value:
+            raise QueryError(f"root: takes one word, not {value!r}", position)
+        word = Word(value, tokens[0], stem_or_none(tokens[0]), root=True)
+        self.words.append(word)
+        return word
+
     def vowel_word(self, typed: str, position: int) -> Word:
         """حركات:عَلِمَ: an exact word (the candidates) that keeps its typed harakat for the filter."""
         tokens = [word for _, _, word in tokenize(typed)]
@@ -427,6 +439,8 @@ class _Parser:
             return self.word(value, position, "title")
         if name == "source":
             return SourceFilter(value)
+        if name == "root":
+            return self.root_word(value, position)
         if name == "vowels":
             return self.vowel_word(value, position)
         return parse_date_range(value, position)

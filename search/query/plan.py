@@ -258,7 +258,7 @@ def clitic_lookups(parsed: ParsedQuery) -> list[tuple[str, str]]:
 def _clitic_candidate(word: Word) -> str | None:
     """The stem of word without a leading ب ل ك ف, if it has one to try (no vocabulary asked)."""
     text = word.normalized
-    if word.exact or word.stem is None or text[:1] not in CLITIC_LETTERS:
+    if word.exact or word.root or word.stem is None or text[:1] not in CLITIC_LETTERS:
         return None
     if len(text) - 1 < MIN_CLITIC_REMAINDER:
         return None
@@ -362,15 +362,18 @@ class _Planner:
         return Group(op, tuple(positive), tuple(negative), COORDINATION_EXPONENT if op == "coordinated" else 0.0)
 
     def word(self, word: Word) -> Terms:
-        """A term per field of levels.FIELDS (title's only, for title:), and the clitic remainder's."""
+        """A term per field of levels.FIELDS (title's only, for title:), and the clitic remainder's.
+
+        A root: word has a term at the root level only, weighted in full.
+        """
         remainder = self.clitic_remainder(word)
         terms = []
         for field in fields_of(word.field):
             level = field.level
-            text = level.word_term(word.normalized, word.exact)
+            text = level.word_term(word.normalized, word.exact, word.root)
             if text is None:
                 continue
-            terms.append(Term(field.name, text, field.weight))
+            terms.append(Term(field.name, text, field.weight * (1.0 if word.root else level.plain_share)))
             if remainder is not None and level.clitics:
                 alternative = level.term(remainder)
                 if alternative is not None and alternative != text:
@@ -397,14 +400,15 @@ class _Planner:
             texts = [field.level.word_term(w.normalized, w.exact) for w in phrase.words]
             if None in texts:
                 continue  # the stem level has no stopwords to match
-            weight = field.weight if phrase.ordered else 1.0
+            weight = field.weight * field.level.plain_share if phrase.ordered else 1.0
             alternatives.append(Span(field.name, tuple(texts), phrase.slop, phrase.ordered, weight))
         return alternatives[0] if len(alternatives) == 1 else Group("any", tuple(alternatives))
 
     def expansion(self, node: Prefix | Fuzzy) -> Expansion:
         """A prefix or fuzzy word with its budget: at most MAX_EXPANSIONS terms in each field,
         and at most the word's share of MAX_QUERY_EXPANSIONS in all."""
-        fields = tuple((field.name, field.weight) for field in fields_of(node.field))
+        fields = tuple((field.name, field.weight * field.level.plain_share) for field in fields_of(node.field)
+                       if field.level.searched_plainly())
         per_field = max(1, min(MAX_EXPANSIONS, self.word_expansions // len(fields)))
         if isinstance(node, Prefix):
             if node.normalized in ARTICLE_PREFIXES:
@@ -444,7 +448,8 @@ def _count_expanding(root: Node | None) -> int:
 
 def _plain_stemmed(node: Node) -> bool:
     """A plain content word of title and body: one that proximity spans can pair."""
-    return isinstance(node, Word) and not node.exact and node.stem is not None and node.field is None
+    return (isinstance(node, Word) and not node.exact and not node.root and node.stem is not None
+            and node.field is None)
 
 
 def filter_of(node: SourceFilter | DateRange) -> Filter:

@@ -10,7 +10,7 @@ Entries are matched on normalized words (tokenize.py), so أمريكا, امري
 and أمْريكا are one entry, and an entry of several words (فيس بوك) is a
 phrase: it matches a quoted phrase or adjacent plain words of the query,
 and is searched as a phrase. An =exact word is never expanded: it asks for
-that form. Synonyms apply at query time only, so changing them needs no
+that form; nor is a root: word, which asks for its root. Synonyms apply at query time only, so changing them needs no
 reindex. The package ships DEFAULT_FILE (variant spellings of frequent
 names in SaudiNewsNet, each form counted by tests/test_synonyms.py); an
 index folder's own USER_FILE adds its rules to those.
@@ -157,7 +157,7 @@ class _Expander:
         return node
 
     def word(self, word: Word):
-        if word.exact or (word.normalized,) not in self.table:
+        if word.exact or word.root or (word.normalized,) not in self.table:
             return word
         return self.synonym(word, (word.normalized,), (word,))
 
@@ -193,7 +193,7 @@ class _Expander:
             if form == entry:
                 forms.append(original)
                 continue
-            words = tuple(Word(text, text, stem_or_none(text), False, field, typed) for text in form)
+            words = tuple(Word(text, text, stem_or_none(text), False, field, synonym_of=typed) for text in form)
             self.added.extend(words)
             forms.append(words[0] if len(words) == 1 else Phrase(words, 0, field))
         if original not in forms:
@@ -203,4 +203,5 @@ class _Expander:
 
 def _plain(node, field: str | None) -> bool:
     """A plain word of this field, as typed between spaces (a run of them may spell an entry)."""
-    return isinstance(node, Word) and not node.exact and node.field == field and node.synonym_of is None
+    return (isinstance(node, Word) and not node.exact and not node.root and node.field == field
+            and node.synonym_of is None)
