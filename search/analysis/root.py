@@ -4,8 +4,8 @@ Light stemming cannot join a broken plural to its singular (مدارس and
 مدرسة keep different stems); their root does. The extractor is NLTK's
 ISRIStemmer (Taghva, Elkhoury and Coombs, 2005: rules, no dictionary),
 chosen by benchmarks/roots_eval.py on 1,250 Arramooz words: as accurate
-as tashaphyne's get_root and seven times faster; qalsadi is more
-accurate but looks every word up in a dictionary, at 20 words a second.
+as tashaphyne's get_root and five times faster; qalsadi is more
+accurate but looks every word up in a dictionary, at 181 words a second.
 
 ISRI strips one of a few prefixes (وال, بال, كال, فال, لل), so a word of
 the news loses its clitics first, as the stem level strips them
