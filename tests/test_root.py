@@ -11,6 +11,7 @@ import json
 
 import pytest
 
+from conftest import index_of
 from search import Index, QueryError
 from search.analysis.levels import ROOT, WEIGHTS, field_names
 from search.analysis.normalize import normalize_text
@@ -38,14 +39,7 @@ ARTICLES = [
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory) -> Index:
-    root = tmp_path_factory.mktemp("roots")
-    seeds = root / "seeds"
-    seeds.mkdir()
-    (seeds / "news.jsonl").write_text(
-        "".join(json.dumps(a, ensure_ascii=False) + "\n" for a in ARTICLES), encoding="utf-8")
-    built = Index(root / "index")
-    built.update(seeds)
-    return built
+    return index_of(tmp_path_factory.mktemp("roots"), ARTICLES)
 
 
 def ids(index, query) -> set[str]:
@@ -63,6 +57,13 @@ def test_a_broken_plural_has_its_singulars_root(word):
 @pytest.mark.parametrize("word", ["كتاب", "كتب", "مكتبة", "كاتب", "مكاتب", "يكتبون", "الكتابة"])
 def test_every_form_of_write_has_the_root_ktb(word):
     assert word_root(normalize_text(word)) == "كتب"
+
+
+@pytest.mark.parametrize("word, root", [("وبالمدرسة", "درس"), ("والمدارس", "درس"), ("فالكتاب", "كتب"),
+                                        ("وللكاتب", "كتب"), ("بالمكتبة", "كتب")])
+def test_a_words_clitics_go_before_its_root_is_found(word, root):
+    """ISRI alone strips only وال بال كال فال لل: وبالمدرسة would stay whole."""
+    assert word_root(normalize_text(word)) == root
 
 
 def test_a_final_teh_marbuta_folded_to_heh_is_still_cut():
