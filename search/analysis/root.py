@@ -1,11 +1,13 @@
 """The root of a word, for the root level: مدارس, مدرسة and درس share درس.
 
 Light stemming cannot join a broken plural to its singular (مدارس and
-مدرسة keep different stems); their root does. The extractor is NLTK's
-ISRIStemmer (Taghva, Elkhoury and Coombs, 2005: rules, no dictionary),
-chosen by benchmarks/roots_eval.py on 1,250 Arramooz words: as accurate
-as tashaphyne's get_root and five times faster; qalsadi is more
-accurate but looks every word up in a dictionary, at 181 words a second.
+مدرسة keep different stems); their root does. The extractor is ISRI
+(Taghva, Elkhoury and Coombs, 2005: rules, no dictionary; isri.py, as
+NLTK's ISRIStemmer computes it), chosen by benchmarks/roots_eval.py on
+1,250 Arramooz words: tashaphyne's get_root is as accurate, five times
+slower, and its answers change with Python's hash seed (an index and
+the process searching it could disagree); qalsadi is more accurate but
+looks every word up in a dictionary, at 181 words a second.
 
 ISRI strips one of a few prefixes (وال, بال, كال, فال, لل), so a word of
 the news loses its clitics first, as the stem level strips them
@@ -17,15 +19,11 @@ Words come here normalized (normalize.py), so a final ة is already ه:
 ISRI strips ة as a suffix and not ه, so a final ه is handed to it as ة
 (مكتبه -> كتب, not كبه). Its answer is normalized again and a hamza
 folded to alef, the one spelling the index and queries share.
-
-nltk is imported on first use: it takes most of a second, and a search
-that names no root never needs it.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-
+from .isri import isri_root
 from .normalize import normalize_text
 from .stem import strip_prefix
 
@@ -34,14 +32,6 @@ HEH = "\u0647"
 HAMZA = "\u0621"
 ALEF = "\u0627"
 SHORTEST_ROOTED = 3  # letters: a shorter word is its own root (ISRI returns it as is)
-
-
-@lru_cache(maxsize=1)
-def _isri():
-    """The ISRI stemmer's stem method, built once."""
-    from nltk.stem.isri import ISRIStemmer
-
-    return ISRIStemmer().stem
 
 
 def canonical_root(root: str) -> str:
@@ -59,4 +49,4 @@ def word_root(normalized_word: str) -> str:
     word = strip_prefix(normalized_word)
     if word.endswith(HEH):
         word = word[:-1] + TEH_MARBUTA
-    return canonical_root(_isri()(word))
+    return canonical_root(isri_root(word))
