@@ -24,6 +24,7 @@ from functools import lru_cache
 from itertools import accumulate
 from typing import NamedTuple
 
+from .analysis.levels import ROOT
 from .analysis.normalize import FOLD_TABLE, OffsetMap, is_dropped, normalize_with_offsets
 from .analysis.stem import strip_prefix
 from .analysis.tokenize import TOKEN_PATTERN, root_or_none, stem_or_none, tokenize
@@ -114,7 +115,10 @@ class QueryTerms:
     def __init__(self, parsed: ParsedQuery):
         self.terms = _query_terms(parsed)
         self.needles = _needles(self.terms) if self.terms else None
+        # Words a document may hold only by their root (ROOT_PLAIN_SHARE): no needle finds those.
+        self.rooted = {term.text for term in self.terms if _root_matched(term)} if ROOT.searched_plainly() else set()
         self.accepted: dict[str, tuple | None] = {}  # normalized word -> (first term accepting it, rule) or None
+        self.accepted_by_root: dict[str, tuple | None] = {}  # the same, words of the same root accepted too
 
     def find_matches(self, text: str, deadline: Deadline | None = None) -> list[Match]:
         """find_matches(text, parsed) for the query these terms came from.
@@ -125,25 +129,31 @@ class QueryTerms:
         if not self.terms:
             return []
         if self.needles is None:
-            return self._matches(text, _tokens(text), deadline)
-        return self._matches(text, _candidate_tokens(_view(text), self.needles), deadline)
+            matches = self._matches(text, _tokens(text), deadline)
+        else:
+            matches = self._matches(text, _candidate_tokens(_view(text), self.needles), deadline)
+        if self.rooted - {match.term for match in matches}:
+            # A word found in no form of its stem is here by its root (مدارس for مدرسة): every
+            # token is read again, words of a query word's root accepted too.
+            return self._matches(text, _tokens(text), deadline, by_root=True)
+        return matches
 
-    def _matches(self, text: str, tokens, deadline: Deadline | None) -> list[Match]:
+    def _matches(self, text: str, tokens, deadline: Deadline | None, by_root: bool = False) -> list[Match]:
         """The Matches among tokens, (start, end, normalized word) in text order."""
         matches = []
-        accepted = self.accepted
+        accepted = self.accepted_by_root if by_root else self.accepted
         for start, end, normalized in tokens:
             found = accepted.get(normalized, False)
             if found is False:
                 if deadline is not None and deadline.expired():
                     break
-                found = accepted[normalized] = _first_accepting(self.terms, normalized)
+                found = accepted[normalized] = _first_accepting(self.terms, normalized, by_root)
             if found is None:
                 continue
             term, rule = found
             original = text[start:end]
             if rule in WRITTEN_FORM_RULES:
-                rule = _match_rule(term, original, normalized)
+                rule = _match_rule(term, original, normalized, by_root)
                 if rule is None:
                     continue  # a حركات: word written with other harakat here
             stem_start, stem_end = _stem_span(text, start, end, normalized, rule)
@@ -152,10 +162,10 @@ class QueryTerms:
         return matches
 
 
-def _first_accepting(terms: list, normalized: str) -> tuple | None:
+def _first_accepting(terms: list, normalized: str, by_root: bool = False) -> tuple | None:
     """The first term whose rule accepts a word of this normalized form, and the rule; None if none does."""
     for term in terms:
-        rule = _match_rule(term, normalized, normalized)
+        rule = _match_rule(term, normalized, normalized, by_root)
         if rule:
             return term, rule
     return None
@@ -254,8 +264,8 @@ def _query_terms(parsed: ParsedQuery):
     return terms
 
 
-def _match_rule(term, original: str, normalized: str) -> str | None:
-    """Why this written word matches the term, or None."""
+def _match_rule(term, original: str, normalized: str, by_root: bool = False) -> str | None:
+    """Why this written word matches the term, or None; by_root: a plain word also accepts its root's words."""
     if isinstance(term, Prefix):
         stem = stem_or_none(normalized) or normalized
         return "prefix search" if normalized.startswith(term.normalized) or stem.startswith(term.normalized) else None
@@ -265,7 +275,7 @@ def _match_rule(term, original: str, normalized: str) -> str | None:
     if word.vowels is not None:
         return "vowels" if normalized == word.normalized and vocalized_like(original, word.vowels) else None
     if word.synonym_of is not None:
-        return SYNONYM_RULE if _match_rule(_as_typed(word), original, normalized) else None
+        return SYNONYM_RULE if _match_rule(_as_typed(word), original, normalized, by_root) else None
     if normalized == word.normalized:
         if original == word.text:
             return "identical"
@@ -279,9 +289,17 @@ def _match_rule(term, original: str, normalized: str) -> str | None:
         return None
     stem = stem_or_none(normalized)
     if stem != word.stem:
+        if by_root and _root_matched(word) and root_or_none(normalized) == root_or_none(word.normalized):
+            return "same root"
         return None
     # Only the front differs (والمدرسة for مدرسة): a prefix; anything else: the stem rule.
     return "prefix" if _strip_prefix(normalized) == _strip_prefix(word.normalized) else "stem"
+
+
+def _root_matched(term) -> bool:
+    """A plain content word, which the root level also searches when levels.ROOT_PLAIN_SHARE is above 0."""
+    return (isinstance(term, Word) and not term.exact and not term.root and term.stem is not None
+            and term.vowels is None and term.synonym_of is None)
 
 
 @lru_cache(maxsize=256)

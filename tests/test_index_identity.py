@@ -295,18 +295,39 @@ SNIPPET_QUERIES = ["مدرسة", "الرياض", "وزارة الصحة", '"مج
                    "saudi"]
 
 
-def reference_matches(text: str, parsed) -> list:
-    """find_matches the plain way: every token tried against every term, in order."""
-    from search.snippets import Match, _match_rule, _query_terms, _stem_span
+def reference_matches(text: str, parsed, tokens=None, stem_span=None) -> list:
+    """find_matches the plain way: every token tried against every term, in order.
+
+    When a plain word matches no token by its stem, every token is tried
+    again with words of the same root accepted (ROOT_PLAIN_SHARE above 0).
+    stem_span: how a match's stem is located (snippets._stem_span unless given).
+    """
+    from search.analysis.levels import ROOT
+    from search.query.language import Word
+    from search.snippets import _query_terms, _stem_span
 
     terms = _query_terms(parsed)
+    tokens = reference_tokens(text) if tokens is None else tokens
+    stem_span = stem_span or _stem_span
+    matches = _reference_pass(text, terms, tokens, stem_span, by_root=False)
+    rooted = {t.text for t in terms if isinstance(t, Word) and not t.exact and not t.root and t.stem is not None
+              and t.vowels is None and t.synonym_of is None}
+    if ROOT.searched_plainly() and rooted - {m.term for m in matches}:
+        return _reference_pass(text, terms, tokens, stem_span, by_root=True)
+    return matches
+
+
+def _reference_pass(text: str, terms: list, tokens, stem_span, by_root: bool) -> list:
+    from search.snippets import Match, _match_rule
+
     matches = []
-    for start, end, normalized in reference_tokens(text):
+    for start, end, normalized in tokens:
+        original = text[start:end]
         for term in terms:
-            rule = _match_rule(term, text[start:end], normalized)
+            rule = _match_rule(term, original, normalized, by_root)
             if rule:
-                stem_start, stem_end = _stem_span(text, start, end, normalized, rule)
-                matches.append(Match(term.text, start, end, text[start:end], rule, stem_start, stem_end))
+                stem_start, stem_end = stem_span(text, start, end, normalized, rule)
+                matches.append(Match(term.text, start, end, original, rule, stem_start, stem_end))
                 break
     return matches
 

@@ -2,7 +2,8 @@
 
 مدرسة and مدارس share no stem (the light stemmer cannot undo a broken
 plural) but share the root درس; كتب, مكتبة, كاتب and كتاب share كتب.
-Plain words do not search the root level (levels.ROOT_PLAIN_SHARE is 0).
+A plain word searches the root level too, at a tenth of the weight
+(levels.ROOT_PLAIN_SHARE): مدرسة finds مدارس, after the articles with مدرسة.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from search.analysis.root import canonical_root, word_root
 from search.analysis.tokenize import root_positions
 from search.opensearch.export import bulk_lines, field_mappings, index_body
 from search.query.language import parse_query
-from search.query.plan import Terms, plan_query, walk
+from search.query.plan import Expansion, Terms, plan_query, walk
 
 ARTICLES = [
     {"id": "schools", "title": "التعليم في القرى", "source": "okaz", "date": "2015-07-21 09:00:00",
@@ -92,9 +93,12 @@ def test_root_search_finds_the_broken_plural(index, query):
     assert ids(index, query) == {"schools", "school"}
 
 
-def test_a_plain_word_does_not_find_the_broken_plural(index):
-    """The light stem level alone: مدرسة and مدارس have different stems (why root: exists)."""
-    assert ids(index, "مدرسة") == {"school"}
+def test_a_plain_word_finds_the_broken_plural_after_its_own_forms(index):
+    """مدرسة and مدارس share no stem; the root level finds مدارس, ranked below the article with المدرسة."""
+    hits = index.search("مدرسة", limit=10).hits
+    assert [hit.id for hit in hits] == ["school", "schools"]
+    assert [(m.original, m.rule) for m in hits[1].matches] == [("مدارس", "same root")]
+    assert [m.rule for m in hits[0].matches] == ["prefix"]  # المدرسة: its stem, not its root, is shown
 
 
 def test_root_search_finds_books_library_and_writer(index):
@@ -113,12 +117,21 @@ def test_explain_says_same_root(index):
     assert ("كاتبا", "same root") in [(m.original, m.rule) for hit in writer for m in hit.matches]
 
 
-def test_a_plain_word_plans_no_root_term():
-    """With ROOT_PLAIN_SHARE at 0 a default search is the one it was before the root level."""
-    plan = plan_query(parse_query("مدرسة جديدة"))
-    fields = {term.field for node in walk(plan.query) if isinstance(node, Terms) for term in node.terms}
+def test_a_plain_word_plans_root_terms_at_a_tenth_of_the_weight():
+    plan = plan_query(parse_query("مدرسة"))
+    (node,) = [n for n in walk(plan.query) if isinstance(n, Terms)]
+    weights = {term.field: (term.text, term.weight) for term in node.terms}
+    assert weights["body_root"] == ("درس", pytest.approx(0.1 * ROOT.weights["body"]))
+    assert weights["title_root"] == ("درس", pytest.approx(0.1 * ROOT.weights["title"]))
+    assert weights["body_stem"] == ("مدرس", 1.0)
+    assert set(field_names(ROOT)) <= set(WEIGHTS)
+
+
+def test_prefix_and_fuzzy_words_leave_the_root_level_out():
+    """A word's beginning or misspelling is not its root's: كتا* expands stems and words only."""
+    fields = {field for query in ("كتا*", "مدرسه~") for node in walk(plan_query(parse_query(query)).query)
+              if isinstance(node, Expansion) for field, _ in node.fields}
     assert fields == {"body_stem", "body", "title_stem", "title"}
-    assert not set(field_names(ROOT)) & set(WEIGHTS)
 
 
 def test_a_root_word_plans_only_root_terms():

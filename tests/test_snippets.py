@@ -17,7 +17,7 @@ import pytest
 from conftest import ARABIC_MIX
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from test_index_identity import DAY, TRICKY, reference_tokens
+from test_index_identity import DAY, TRICKY, reference_matches, reference_tokens
 
 from search.analysis.normalize import normalize
 from search.analysis.tokenize import stem_or_none
@@ -28,8 +28,6 @@ from search.snippets import (
     SNIPPET_TOKENS,
     Match,
     Snippet,
-    _match_rule,
-    _query_terms,
     best_snippet,
     find_matches,
 )
@@ -57,21 +55,6 @@ TRICKY_SNIPPETS = TRICKY + [
     "و\u064eالم\u064fد\u064eر\u0650\u0651س\u0650ين\u064e ﷺ ﷲ",
     "ال\u0640\u200dمدرسة مدرسة\u200c\u200cالعلوم \ufeffمدرسة\u202bالرياض\u202c",
 ]
-
-
-def reference_matches(text: str, parsed, tokens=None) -> list[Match]:
-    """find_matches the plain way: every token tried against every term, in order."""
-    terms = _query_terms(parsed)
-    matches = []
-    for start, end, normalized in reference_tokens(text) if tokens is None else tokens:
-        original = text[start:end]
-        for term in terms:
-            rule = _match_rule(term, original, normalized)
-            if rule:
-                stem_start, stem_end = _reference_stem_span(text, start, end, normalized, rule)
-                matches.append(Match(term.text, start, end, original, rule, stem_start, stem_end))
-                break
-    return matches
 
 
 def _reference_stem_span(text: str, start: int, end: int, normalized: str, rule: str) -> tuple[int, int]:
@@ -117,7 +100,7 @@ def reference_snippet(text: str, matches: list[Match], size: int = SNIPPET_TOKEN
 def assert_same_as_reference(text: str, parsed, sizes=(SNIPPET_TOKENS,), tokens=None) -> None:
     """find_matches, and best_snippet at each size, equal the references on text."""
     matches = find_matches(text, parsed)
-    assert matches == reference_matches(text, parsed, tokens), (parsed.text, text[:80])
+    assert matches == reference_matches(text, parsed, tokens, _reference_stem_span), (parsed.text, text[:80])
     for size in sizes:
         assert best_snippet(text, matches, size) == reference_snippet(text, matches, size, tokens), (parsed.text, size)
 

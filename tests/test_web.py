@@ -424,7 +424,7 @@ def test_page_why_it_matched_a_root_word(client):
     hit = next(part for part in html.split('<li class="hit">') if quote(OKAZ_ID, safe="") in part)
     why = hit[hit.index('<details class="why">'):hit.index("</details>")]
     assert ('<li data-rule="same root"><bdi class="term">مكتبة</bdi> ← <bdi class="word">للمكتبة</bdi>: '
-            'كلمة من الجذر نفسه (بحث بالجذر)</li>') in why
+            'كلمة من الجذر نفسه (مدارس لمدرسة)</li>') in why
 
 
 def test_page_pagination_links(client):

@@ -407,8 +407,9 @@ class _Planner:
     def expansion(self, node: Prefix | Fuzzy) -> Expansion:
         """A prefix or fuzzy word with its budget: at most MAX_EXPANSIONS terms in each field,
         and at most the word's share of MAX_QUERY_EXPANSIONS in all."""
+        # Not the root level: a word's prefix or misspelling is not its root's.
         fields = tuple((field.name, field.weight * field.level.plain_share) for field in fields_of(node.field)
-                       if field.level.searched_plainly())
+                       if field.level.searched_plainly() and not field.level.rooted)
         per_field = max(1, min(MAX_EXPANSIONS, self.word_expansions // len(fields)))
         if isinstance(node, Prefix):
             if node.normalized in ARTICLE_PREFIXES:
