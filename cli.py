@@ -468,8 +468,12 @@ def _search_batch(engine, lines, options, as_json, trec, explain):
 
 def _render_results(results, explain: bool, bidi: bool) -> None:
     """Hits as a readable list: rank, title, source, date, score, highlighted snippet."""
-    header = f"{results.total} results" + (f", page {results.page}" if results.page > 1 else "")
-    stdout.print(f"[bold]{header}[/] in {results.seconds * 1000:.0f} ms")
+    header = f"{results.total:,} results" + (f", page {results.page}" if results.page > 1 else "")
+    tiers = (f" ({results.total_all:,} match every word · {results.total_some:,} match some)"
+             if results.total_all is not None else "")
+    stdout.print(f"[bold]{header}[/]{tiers} in {results.seconds * 1000:.0f} ms")
+    for note in results.notes:
+        stdout.print(Text(terminal_text(note), style="yellow"))
     if results.partial:
         stdout.print("[yellow]time limit reached: results may be incomplete[/]")
     if results.suggestion:
@@ -489,6 +493,36 @@ def _render_results(results, explain: bool, bidi: bool) -> None:
     if results.facets:
         stdout.print(Text(terminal_text("by source: " + ", ".join(f"{name} {count}"
                                                                   for name, count in results.facets.items()))))
+
+
+@main.command()
+@click.argument("article_id")
+@INDEX_OPTION
+@SEEDS_OPTION
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000), help="Articles per page.")
+@click.option("--page", default=1, show_default=True, type=click.IntRange(1), help="Page number.")
+@click.option("--exclude-duplicates", is_flag=True,
+              help="Leave out the same story as printed by another paper (nearly the same words).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object, as search --json, with the article's id.")
+@BIDI_OPTION
+def similar(article_id, index_dir, seeds_dir, limit, page, exclude_duplicates, as_json, bidi):
+    """Articles related to one article: those sharing its most distinctive words.
+
+    Example: python cli.py similar 000_8a7e0e5c3f8f0a9f.txt --exclude-duplicates
+    """
+    engine = open_index(index_dir)
+    run_guarded(engine.check_seeds, seeds_dir)
+    results = run_guarded(engine.similar, article_id, limit=limit, page=page, exclude_duplicates=exclude_duplicates)
+    if results is None:
+        raise Failure(f"no article with id {article_id!r}")
+    if as_json:
+        click.echo(json.dumps({"id": article_id, **results.to_dict()}, ensure_ascii=False))
+    else:
+        use_bidi = bidi_enabled(bidi, False)
+        stdout.print(Text("looked for: ", style="dim") + Text(plain(results.query, use_bidi), style="cyan"))
+        _render_results(results, False, use_bidi)
+    if not results.hits:
+        sys.exit(EXIT_NO_RESULTS)
 
 
 @main.command()
@@ -604,19 +638,25 @@ def analyze(text, as_json, bidi):
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (localhost only by default).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 @click.option("--watch", is_flag=True, help="Update the index in the background when seed files change.")
-def serve(index_dir, seeds_dir, host, port, watch):
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Server processes sharing the port  [default: the machine's cores]")
+def serve(index_dir, seeds_dir, host, port, watch, workers):
     """Serve the search page and the JSON API (read-only) at http://HOST:PORT/.
 
     The index is updated first when it is missing or a file of its seeds
-    folder changed; --watch keeps it in step. Needs the web extra:
-    pip install -e '.[web]'.
+    folder changed; --watch keeps it in step. One process searches on one
+    core at a time, so by default there are as many worker processes as
+    cores, each with its own caches, all reading the same index files
+    (the OS keeps one copy of them in memory). With --watch one process
+    updates the index and every worker reopens it once committed. Needs
+    the web extra: pip install -e '.[web]'.
 
     Example: python cli.py serve --watch   (then open http://127.0.0.1:8000/)
     """
     try:
         import uvicorn
 
-        from search.web.app import create_app, host_names_for
+        from search.web.app import APP_ENV, WATCH_INTERVAL, SeedsWatcher, app_settings, create_app, host_names_for
     except ImportError as error:
         raise Failure(f"the web server needs {error.name or 'fastapi'}: pip install -e '.[web]'") from None
     engine = open_index(index_dir)
@@ -624,9 +664,25 @@ def serve(index_dir, seeds_dir, host, port, watch):
     seeds = engine.seeds_dir()
     if watch and (seeds is None or not seeds.is_dir()):
         raise Failure(f"the seeds folder {seeds} of {engine.path} does not exist: nothing to watch")
-    stderr.print(f"serving {engine.path} on http://{host}:{port}/ (JSON API under /api/, docs at /docs)")
-    uvicorn.run(create_app(engine.path, watch=watch, allowed_hosts=host_names_for(host)), host=host, port=port,
-                log_level="info")
+    workers = workers or os.cpu_count() or 1
+    stderr.print(f"serving {engine.path} on http://{host}:{port}/ with {workers} worker"
+                 f"{'s' if workers > 1 else ''} (JSON API under /api/, docs at /docs)")
+    if workers == 1:
+        uvicorn.run(create_app(engine.path, watch=watch, allowed_hosts=host_names_for(host)), host=host,
+                    port=port, log_level="info")
+        return
+    # Each worker process builds its own app from the environment; this process only watches.
+    os.environ[APP_ENV] = app_settings(engine.path, host_names_for(host))
+    watcher = SeedsWatcher(engine, seeds, WATCH_INTERVAL) if watch else None
+    if watcher:
+        watcher.start()
+    try:
+        uvicorn.run("search.web.app:app_from_environment", factory=True, workers=workers, host=host, port=port,
+                    log_level="info")
+    finally:
+        if watcher:
+            watcher.stop()
+            watcher.join(timeout=5)
 
 
 @main.group()

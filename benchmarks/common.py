@@ -35,6 +35,7 @@ import random
 import re
 import resource
 import shutil
+import socket
 import sqlite3
 import statistics
 import subprocess
@@ -42,6 +43,9 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -290,6 +294,76 @@ def percentile(values: list[float], share: float) -> float:
 
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f}"
+
+
+# ----- the web server ---------------------------------------------------------
+
+SERVER_START_TIMEOUT = 120.0  # seconds for a server to answer its first request
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """``cli.py serve`` in a child process, on a free local port (serve.py, load.py).
+
+    extra: more ``cli.py serve`` arguments (``--workers 2``). The seeds
+    folder must be the index's own, so that the server starts without an update.
+    """
+
+    def __init__(self, index: Path, seeds: Path, extra: tuple[str, ...] = ()):
+        self.port = free_port()
+        self.refused = 0  # queries answered with a 400 (not valid syntax)
+        self.process = subprocess.Popen(
+            [PYTHON, str(CLI), "serve", "--index", str(index), "--seeds", str(seeds),
+             "--port", str(self.port), *extra], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while not self._listening():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"cli.py serve did not start (exit code {self.process.poll()})")
+            time.sleep(0.05)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _listening(self) -> bool:
+        with socket.socket() as probe:
+            return probe.connect_ex(("127.0.0.1", self.port)) == 0
+
+    def search(self, query: str) -> float:
+        """Seconds for one /api/search of query (top 10 with snippets), as a client sees them."""
+        url = f"{self.base_url}/api/search?" + urllib.parse.urlencode({"q": query})
+        started = time.perf_counter()
+        try:
+            with urllib.request.urlopen(url, timeout=60) as response:
+                json.loads(response.read())
+        except urllib.error.HTTPError as error:  # a drawn word the syntax reads as an operator: answered too
+            if error.code != 400:
+                raise
+            json.loads(error.read())
+            self.refused += 1
+        return time.perf_counter() - started
+
+    def rss_mb(self) -> float:
+        """The resident memory of the server's whole process tree (its workers too), as run_measured reads it."""
+        import psutil
+
+        root = psutil.Process(self.process.pid)
+        total = 0
+        for process in [root, *root.children(recursive=True)]:
+            try:
+                total += process.memory_info().rss
+            except psutil.NoSuchProcess:
+                pass
+        return total / 1024 / 1024
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
 
 
 # ----- engines: building ------------------------------------------------------

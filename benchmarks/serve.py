@@ -21,15 +21,8 @@ Results go to the "serve" section of docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
-import json
-import socket
 import statistics
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -40,57 +33,6 @@ FIRST_TARGET = 2.0  # first request / warm requests, medians
 MEMORY_TARGET = 1.5  # RSS after all queries / RSS after 100
 WARM_QUERIES = 32
 EARLY = 100  # queries before the first memory reading
-START_TIMEOUT = 120.0  # seconds for a server to answer its first request
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Server:
-    """``cli.py serve`` in a child process, on a free local port."""
-
-    def __init__(self, index: Path, seeds: Path):
-        self.port = free_port()
-        self.refused = 0  # queries answered with a 400 (not valid syntax)
-        self.process = subprocess.Popen(
-            [common.PYTHON, str(common.CLI), "serve", "--index", str(index), "--seeds", str(seeds),
-             "--port", str(self.port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + START_TIMEOUT
-        while not self._listening():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"cli.py serve did not start (exit code {self.process.poll()})")
-            time.sleep(0.05)
-
-    def _listening(self) -> bool:
-        with socket.socket() as probe:
-            return probe.connect_ex(("127.0.0.1", self.port)) == 0
-
-    def search(self, query: str) -> float:
-        """Seconds for one /api/search of query (top 10 with snippets), as a client sees them."""
-        url = f"http://127.0.0.1:{self.port}/api/search?" + urllib.parse.urlencode({"q": query})
-        started = time.perf_counter()
-        try:
-            with urllib.request.urlopen(url, timeout=60) as response:
-                json.loads(response.read())
-        except urllib.error.HTTPError as error:  # a drawn word the syntax reads as an operator: answered too
-            if error.code != 400:
-                raise
-            json.loads(error.read())
-            self.refused += 1
-        return time.perf_counter() - started
-
-    def rss_mb(self) -> float:
-        """The server's resident memory, as common.run_measured samples it (psutil)."""
-        import psutil
-
-        return psutil.Process(self.process.pid).memory_info().rss / 1024 / 1024
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
 
 
 def main() -> None:
@@ -111,7 +53,7 @@ def main() -> None:
     firsts, warms, repeated = [], [], []
     for number in range(args.servers):
         common.log(f"server {number + 1} of {args.servers}: first request, then {WARM_QUERIES} queries twice")
-        server = Server(index, seeds)
+        server = common.Server(index, seeds)
         try:
             firsts.append(server.search(queries[number]))
             varied = queries[args.servers + number * WARM_QUERIES:args.servers + (number + 1) * WARM_QUERIES]
@@ -123,7 +65,7 @@ def main() -> None:
     repeated_ms = 1000 * statistics.median(repeated)
 
     common.log(f"one server, {len(queries)} varied queries")
-    server = Server(index, seeds)
+    server = common.Server(index, seeds)
     try:
         for query in queries[:EARLY]:
             server.search(query)

@@ -19,5 +19,8 @@ POSTINGS_BUDGET_MB = 32
 DOCUMENTS_KEPT = 1024
 # Memoised document frequencies and prefix expansions per generation (engine.postings).
 LOOKUPS_KEPT = 65536
+# Terms of the vocabularies a fuzzy word compares itself with (engine.postings: a field's
+# terms sharing the word's first letter; 50k for ا in the 31k index's body), about 8 MB.
+VOCABULARY_TERMS_KEPT = 200_000
 # Stems of distinct words (analysis.tokenize.stem_term): 31k news articles hold ~370k.
 STEMS_KEPT = 500_000

@@ -85,17 +85,26 @@ class SearchResults:
     facets: dict[str, int] = field(default_factory=dict)  # source -> matching documents
     seconds: float = 0.0
     partial: bool = False  # the time limit cut the search short
+    # Keyword queries of several words: how many of the total hold every word, and how many only some
+    # (total_all + total_some == total). None when the query ranks no such tier (one word, OR, a question).
+    total_all: int | None = None
+    total_some: int | None = None
+    notes: list[str] = field(default_factory=list)  # what the search left out by design (a prefix's rare completions)
 
     def to_dict(self, explain: bool = False) -> dict:
         data = {
             "query": self.query,
             "total": self.total,
+            "total_all": self.total_all,
+            "total_some": self.total_some,
             "page": self.page,
             "limit": self.limit,
             "hits": [hit.to_dict(explain) for hit in self.hits],
             "suggestion": self.suggestion,
             "facets": {"source": self.facets},
         }
+        if self.notes:
+            data["notes"] = list(self.notes)
         if self.partial:
             data["partial"] = True
             data["note"] = "time limit reached: results may be incomplete"

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import accumulate
 from typing import NamedTuple
@@ -31,6 +31,7 @@ from .cache_sizes import DOCUMENTS_KEPT
 from .deadline import Deadline
 from .distance import within
 from .query.language import Fuzzy, ParsedQuery, Prefix, Word
+from .query.vowels import vocalized_like
 
 SNIPPET_TOKENS = 30  # about two lines of news text
 LEAD_TOKENS = 3  # a snippet window starts this many words before its first match
@@ -40,7 +41,8 @@ LIKELY_CHARACTERS_A_TOKEN = 8
 MAX_FUZZY_DISTANCE = 2
 # The rules that tell the written word from the typed one: the only ones
 # that depend on more than the word's normalized form.
-WRITTEN_FORM_RULES = ("identical", "diacritics", "letter form")
+WRITTEN_FORM_RULES = ("identical", "diacritics", "letter form", "vowels")
+SYNONYM_RULE = "synonym"  # a form a synonyms rule searched for the word typed (query/synonyms.py)
 
 # The blocks whose characters the fast path knows one by one (classified
 # once, ~7 µs a character): Latin, Arabic, General Punctuation (ZWNJ,
@@ -64,7 +66,7 @@ class Match(NamedTuple):
     start: int  # offsets in the original text
     end: int
     original: str
-    rule: str  # identical, diacritics, letter form, prefix, stem, prefix search, fuzzy
+    rule: str  # identical, diacritics, letter form, prefix, stem, prefix search, fuzzy, synonym
     stem_start: int  # the part the stem covers (equal to start/end when there is no affix)
     stem_end: int
 
@@ -142,8 +144,11 @@ class QueryTerms:
             original = text[start:end]
             if rule in WRITTEN_FORM_RULES:
                 rule = _match_rule(term, original, normalized)
+                if rule is None:
+                    continue  # a حركات: word written with other harakat here
             stem_start, stem_end = _stem_span(text, start, end, normalized, rule)
-            matches.append(Match(term.text, start, end, original, rule, stem_start, stem_end))
+            typed = getattr(term, "synonym_of", None) or term.text  # a synonym's match counts for the word typed
+            matches.append(Match(typed, start, end, original, rule, stem_start, stem_end))
         return matches
 
 
@@ -256,6 +261,10 @@ def _match_rule(term, original: str, normalized: str) -> str | None:
     if isinstance(term, Fuzzy):
         return "fuzzy" if within(normalized, term.normalized, term.distance) else None
     word: Word = term
+    if word.vowels is not None:
+        return "vowels" if normalized == word.normalized and vocalized_like(original, word.vowels) else None
+    if word.synonym_of is not None:
+        return SYNONYM_RULE if _match_rule(_as_typed(word), original, normalized) else None
     if normalized == word.normalized:
         if original == word.text:
             return "identical"
@@ -269,6 +278,12 @@ def _match_rule(term, original: str, normalized: str) -> str | None:
         return None
     # Only the front differs (والمدرسة for مدرسة): a prefix; anything else: the stem rule.
     return "prefix" if _strip_prefix(normalized) == _strip_prefix(word.normalized) else "stem"
+
+
+@lru_cache(maxsize=256)
+def _as_typed(word: Word) -> Word:
+    """A synonym's form as a word of its own, to ask whether its rules accept a written word."""
+    return replace(word, synonym_of=None)
 
 
 def _stem_span(text: str, start: int, end: int, normalized: str, rule: str) -> tuple[int, int]:

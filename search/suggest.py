@@ -15,6 +15,9 @@ are compared first, where a typo near its end puts them.
 
 Completions (complete) are the most frequent exact-level terms starting
 with the last word typed, at most MAX_SCANNED_TERMS read per field.
+
+Both show a term as the articles most often write it (spelling.py), not
+as the index folds it: الضرائب, not الضراءب; مدرسة, not مدرسه.
 """
 
 from __future__ import annotations
@@ -22,11 +25,10 @@ from __future__ import annotations
 from .analysis.levels import EXACT, STEM, field_names, fields_of
 from .analysis.tokenize import tokenize
 from .deadline import Deadline, SearchStopped
-from .distance import edit_distance, within
+from .distance import SIMILAR_LETTERS, arabic_edit_distance, within
 from .query.language import ParsedQuery
+from .spelling import after_prefix, written_form
 
-SIMILAR_LETTERS = [set("ضظ"), set("ذزد"), set("سصث"), set("تط"), set("هح"), set("قك"), set("اء")]
-SIMILAR_COST = 0.5
 MAX_COST = 2.0
 MAX_EDITS = 2
 MIN_WORD_LENGTH = 3
@@ -41,17 +43,6 @@ WELL_ATTESTED = 3
 MAX_COMPLETIONS = 8
 MIN_PREFIX = 3  # normalized letters before completions are offered: ال alone starts a third of the vocabulary
 MAX_SCANNED_TERMS = 20_000  # per field, a bound on one request's work (الم: 8,300 terms in SaudiNewsNet)
-
-
-def substitution_cost(a: str, b: str) -> float:
-    if a == b:
-        return 0.0
-    return SIMILAR_COST if any(a in group and b in group for group in SIMILAR_LETTERS) else 1.0
-
-
-def arabic_edit_distance(a: str, b: str) -> float:
-    """The edit distance of a and b where look-alike and sound-alike Arabic letters cost half."""
-    return edit_distance(a, b, substitution_cost)
 
 
 def suggest_word(reader, word: str, deadline: Deadline | None = None) -> str | None:
@@ -79,7 +70,7 @@ def suggest_word(reader, word: str, deadline: Deadline | None = None) -> str | N
             if best is None or key < best[0]:
                 best = (key, candidate)
         if best is not None:
-            return best[1]  # a look-alike costs SIMILAR_COST: no other candidate is as cheap
+            return best[1]  # a look-alike costs distance.SIMILAR_COST: no other candidate is as cheap
     return None
 
 
@@ -116,7 +107,7 @@ def suggest_correction(reader, parsed: ParsedQuery, deadline: Deadline | None = 
     try:
         for word in parsed.words:
             better = suggest_word(reader, word.normalized, deadline) if _unknown_stem(reader, word.stem) else None
-            corrected.append(better or word.text)
+            corrected.append(written_form(reader, better) if better else word.text)
             changed = changed or better is not None
     except SearchStopped:
         return None
@@ -133,11 +124,12 @@ def _unknown_stem(reader, stem: str | None) -> bool:
 def complete(reader, text: str, count: int = MAX_COMPLETIONS) -> dict:
     """Completions of the last word of text from the index vocabulary, most frequent first.
 
-    Candidates are exact-level terms (normalized, so spelled as the index
-    folds them: ة as ه) of the title and body fields starting with the
-    normalized last word; each completion keeps what was typed and adds
-    the rest of the term. Nothing is offered after a space or for fewer
-    than MIN_PREFIX letters.
+    reader is a postings.IndexArrays. Candidates are exact-level terms of
+    the title and body fields starting with the normalized last word; each
+    completion keeps what was typed and adds the rest of the word as the
+    articles most often write it (``text``; ``term`` is the index's
+    normalized term). Nothing is offered after a space or for fewer than
+    MIN_PREFIX letters.
     """
     tokens = list(tokenize(text))
     if not tokens or tokens[-1][1] != len(text):
@@ -147,17 +139,13 @@ def complete(reader, text: str, count: int = MAX_COMPLETIONS) -> dict:
         return {"query": text, "prefix": prefix, "completions": []}
     documents: dict[str, int] = {}
     for field in field_names(EXACT):
-        for scanned, term in enumerate(reader.expand_prefix(field, prefix)):
+        for scanned, term in enumerate(reader.prefixed_terms(field, prefix)):
             if scanned >= MAX_SCANNED_TERMS:
                 break
-            term = term.decode("utf-8") if isinstance(term, bytes) else term
             documents[term] = max(documents.get(term, 0), reader.doc_frequency(field, term))
     best = sorted(documents.items(), key=lambda item: (-item[1], item[0]))[:count]
-    return {
-        "query": text,
-        "prefix": prefix,
-        "completions": [
-            {"text": text[:end] + term[len(prefix):], "term": term, "documents": frequency}
-            for term, frequency in best
-        ],
-    }
+    completions = []
+    for term, frequency in best:
+        rest = after_prefix(written_form(reader, term), prefix) or term[len(prefix):]
+        completions.append({"text": text[:end] + rest, "term": term, "documents": frequency})
+    return {"query": text, "prefix": prefix, "completions": completions}

@@ -1,4 +1,4 @@
-"""Shared test helpers: the text alphabet of the property tests and assert_tokens().
+"""Shared test helpers: the text alphabet of the property tests, assert_tokens() and index_of().
 
 Every test must also end with no child process of pytest alive: a writer
 subprocess left waiting would keep pytest, and whatever reads its output,
@@ -10,11 +10,14 @@ this folder on sys.path because it is not a package.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
+from pathlib import Path
 
 import pytest
 from hypothesis import strategies as st
 
+from search import Index
 from search.analysis.levels import EXACT
 from search.analysis.normalize import normalize_text
 from search.analysis.tokenize import analyze
@@ -108,3 +111,14 @@ def no_child_process_left_running():
     for child in left:
         child.kill()
     assert not left, f"the test left child processes running: {left}"
+
+
+def index_of(root: Path, articles: list[dict], file_name: str = "news.jsonl") -> Index:
+    """An index on disk under root built from these records, written as one JSON Lines seed file."""
+    seeds = root / "seeds"
+    seeds.mkdir()
+    (seeds / file_name).write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in articles),
+                                   encoding="utf-8")
+    built = Index(root / "index")
+    built.update(seeds)
+    return built

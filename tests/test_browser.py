@@ -148,13 +148,21 @@ def test_article_page_highlights_the_query(server, browser):
     assert hit_texts(browser, "article.doc .body mark") == ["المدرسة", "المدرسة", "بالمدرسةِ"]
     assert "/doc/https%3A%2F%2Fsabq.org%2F" in browser.current_url
 
+    # Related articles are links to other articles' pages.
+    related = browser.find_elements(By.CSS_SELECTOR, "aside.related li a")
+    assert related and browser.find_element(By.CSS_SELECTOR, "aside.related h2").text == "مقالات ذات صلة"
+    title = related[0].text
+    related[0].click()
+    wait_for(browser, until.text_to_be_present_in_element((By.TAG_NAME, "h1"), title))
+    assert "sabq.org" not in browser.current_url
+
 
 def test_search_as_you_type_offers_completions(server, browser):
     browser.get(server + "/")
     browser.find_element(By.NAME, "q").send_keys("افتتاح المدر")
     wait_for(browser, lambda driver: driver.find_elements(By.CSS_SELECTOR, "#completions option"))
     values = [option.get_attribute("value") for option in browser.find_elements(By.CSS_SELECTOR, "#completions option")]
-    assert values[0] == "افتتاح المدرسه"
+    assert values[0] == "افتتاح المدرسة"
 
 
 def test_screenshot_for_the_readme(server, browser):

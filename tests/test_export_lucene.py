@@ -184,3 +184,50 @@ def test_every_code_point_analyzes_as_ours_in_lucene(export):
     print(f"\n{len(texts):,} code points, {len(newer):,} newer than the JVM's Unicode\n{summary}")
     assert len(newer) < 1000
     assert agree == total, summary
+
+
+def test_exported_synonyms_run_in_lucenes_synonym_graph_filter(tmp_path):
+    """The search analyzers' synonym_graph rules, in Lucene's SynonymGraphFilter, give our forms' terms.
+
+    es_analyzer.py does not translate synonym_graph, so the spec of each
+    analyzer without it gets the filter here: ``synonymGraph`` (Lucene's
+    SynonymGraphFilterFactory, what the engines build for synonym_graph)
+    right after the tokenizer, where the export puts it, with the exported
+    rules in Solr's format. Both spellings are indexed, so the stem rules
+    (stemmer_override) know them: a word the export never saw gets Lucene's
+    own stemmer, which leaves امريكا whole.
+    """
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "news.jsonl").write_text(json.dumps(
+        {"id": "1", "title": "زيارة أمريكا", "text": "وصل الوزير إلى أميركا"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    index = Index(tmp_path / "index")
+    index.update(seeds)
+    export_opensearch(index, tmp_path / "out")
+    settings = json.loads((tmp_path / "out" / INDEX_FILE).read_text(encoding="utf-8"))
+    analysis = settings["settings"]["analysis"]
+    rules = analysis["filter"]["arabic_synonyms"]["synonyms"]
+    texts = ["زار أمريكا", "عبر فيسبوك", "عبر فيس بوك"]
+    found = {}
+    for name in (EXACT_ANALYZER, STEM_ANALYZER):
+        searching = analysis["analyzer"][name + "_search"]
+        assert searching["filter"][0] == "arabic_synonyms"
+        plain = {"analysis": dict(analysis, analyzer={name: dict(searching, filter=searching["filter"][1:])})}
+        spec = tmp_path / f"spec-{name}"
+        without = tmp_path / "out" / f"{name}.json"  # beside the stem rules file, which its settings name
+        without.write_text(json.dumps(plain, ensure_ascii=False), encoding="utf-8")
+        subprocess.run([sys.executable, str(PEER / "es_analyzer.py"), str(without), name,
+                        str(spec)], check=True, capture_output=True)
+        (spec / "synonyms.txt").write_text("\n".join(rules) + "\n", encoding="utf-8")
+        lines = (spec / "spec").read_text(encoding="utf-8").splitlines()
+        at = next(i for i, line in enumerate(lines) if line.startswith("tokenizer\t")) + 1
+        lines.insert(at, "filter\tsynonymGraph\tsynonyms=synonyms.txt\tformat=solr")
+        (spec / "spec").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        result = subprocess.run([str(PEER / "run.sh"), "custom", str(spec / "spec")],
+                                input=("\n".join(texts) + "\n").encode("utf-8"), capture_output=True, timeout=300)
+        assert result.returncode == 0, result.stderr.decode("utf-8", "replace")[-2000:]
+        found[name] = [sorted(line.split("\t")[1].split(" ")) for line in result.stdout.decode("utf-8").splitlines()]
+    assert found[EXACT_ANALYZER] == [sorted(["زار", "امريكا", "اميركا"]), sorted(["عبر", "فيسبوك", "فيس", "بوك"]),
+                                     sorted(["عبر", "فيس", "بوك", "فيسبوك"])]
+    assert found[STEM_ANALYZER] == [sorted(["زار", "امريك", "اميرك"]), sorted(["عبر", "فيسبوك", "فيس", "بوك"]),
+                                    sorted(["عبر", "فيس", "بوك", "فيسبوك"])]

@@ -235,3 +235,41 @@ def test_a_full_build_lists_no_empty_segment(tmp_path):
     assert [segment.doc_count_all() for segment in segments] == [1]
     names = {path.name.split(".")[0] for path in index.generation_dir().glob("MAIN_*.*")}
     assert names == {segments[0].segment_id()}
+
+
+def test_updates_merge_a_tier_at_a_time_and_leave_the_rest_of_the_index_alone(tmp_path):
+    """Four small updates each add a segment and rewrite none; the fifth merges the four into its own.
+
+    Merging every small segment into each new one rewrote the same
+    articles on every update (an update's cost grew with the updates
+    before it); a tier merges only when five segments are in it.
+    """
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    cities = ["الرياض", "جدة", "مكة", "الدمام", "أبها", "تبوك", "حائل", "جازان"]
+    topics = [SCHOOL, WEATHER, OIL, FOOTBALL]
+    write_jsonl(seeds / "base.jsonl", [{"id": f"base-{n}", "title": f"خبر من {cities[n % 8]}",
+                                        "text": f"{topics[n % 4]} وقال مراسلنا في {cities[n % 8]} إن الخبر رقم {n}."}
+                                       for n in range(40)])
+    index = Index(tmp_path / "index")
+    index.update(seeds, full=True)
+
+    def segments() -> list[tuple[str, int]]:
+        return [(segment.segment_id(), segment.doc_count()) for segment in index.open_whoosh()._segments()]
+
+    base = segments()
+    history = []
+    for update in range(5):
+        write_jsonl(seeds / f"update-{update}.jsonl",
+                    [{"id": f"update-{update}-{n}", "title": f"عاجل من {cities[update]}",
+                      "text": f"{topics[(update + n) % 4]} وأفاد مراسلنا في {cities[update]} بالتفاصيل."}
+                     for n in range(2)])
+        assert index.update(seeds).added == 2
+        history.append(segments())
+
+    for before, after in zip(history[:3], history[1:4]):
+        assert after[:len(before)] == before and len(after) == len(before) + 1  # nothing rewritten
+    assert history[3] == base + [(name, 2) for name, _ in history[3][len(base):]]
+    assert history[4][:len(base)] == base  # the built segments stay as they were
+    assert [count for _, count in history[4][len(base):]] == [10]
+    assert ids(index, "عاجل") == {f"update-{u}-{n}" for u in range(5) for n in range(2)}

@@ -12,8 +12,9 @@ from the renderers:
   the same summed scores); the documents excluded are a set;
 - a prefix or fuzzy clause of the DSL stands for the terms the cluster
   would take with its ``top_terms_N`` rewrite, modelled as ours: the
-  first N index terms of the field (tests cannot run a cluster; the
-  difference for fuzzy words is in querydsl.APPROXIMATIONS);
+  first N index terms of the field, a fuzzy word's weighted as our
+  engine weighs them (compile.fuzzy_ranking; tests cannot run a cluster;
+  the difference for fuzzy words is in querydsl.APPROXIMATIONS);
 - a ``function_score`` whose k-th function filters for at least k of n
   parts with weight (k / n) ** e is our coordination of those parts;
 - the all-words tier is the ``constant_score`` clause, filters are the
@@ -34,6 +35,7 @@ from whoosh.query.spans import SpanNear2
 
 from search import Index
 from search.analysis.levels import FIELDS
+from search.engine.compile import fuzzy_ranking
 from search.engine.compile import render as render_whoosh
 from search.engine.scoring import Coordinated
 from search.opensearch.querydsl import ALL_WORDS_BONUS, to_query_dsl
@@ -89,7 +91,7 @@ QUERIES = [
     '"مجلس الوزراء"', '"مجلس الوزراء"~3', '"في الذكرى"', "«مجلس الشورى»", "داعش NEAR العراق",
     "داعش NEAR/3 العراق", "داعش قرب العراق", '=“مجلس الوزراء”', "2015-07",
     # prefix and fuzzy, with their budgets
-    "كتا*", "مد*", "مدرسه~", "مدرسه~2", "title:كتا*", "كتا* مدرسه~ بمرض", "ال* كت* مد* اس* مج*",
+    "كتا*", "مد*", "مدرسه~", "مدرسه~2", "title:كتا*", "كتا* مدرسه~ بمرض", "الم* كت* مد* اس* مج*",
     # =exact, title:
     "=المدرسة", "=المدارس جديدة", "title:داعش", 'title:"مجلس الوزراء"', "title:مجلس الشورى",
     # source: and date: filters, positive and negated
@@ -238,6 +240,8 @@ def expanded(kind: str, value: dict, arrays) -> tuple:
         assert spec["transpositions"] is True and spec["max_expansions"] == count  # ours is Damerau-Levenshtein
         terms = arrays.terms_within(ours, spec["value"], spec["fuzziness"], prefix=spec["prefix_length"],
                                     limit=count)
+        return flat("any", [("term", ours, term, weight(spec["boost"] * factor))
+                            for term, factor in fuzzy_ranking(arrays, spec["value"], ours, terms)])
     return flat("any", [("term", ours, term, weight(spec["boost"])) for term in terms])
 
 
@@ -325,7 +329,9 @@ def plan_elements(plan, arrays) -> set:
             for field, field_weight in node.fields:
                 terms = (arrays.expand_prefix(field, node.text) if node.kind == "prefix" else
                          arrays.terms_within(field, node.text, node.distance, prefix=node.prefix))
-                found |= {("term", field, term, weight(field_weight)) for term in terms[:node.per_field]}
+                terms = terms[:node.per_field]
+                factors = dict(fuzzy_ranking(arrays, node.text, field, terms)) if node.kind == "fuzzy" else {}
+                found |= {("term", field, term, weight(field_weight * factors.get(term, 1.0))) for term in terms}
         elif isinstance(node, Filter):
             found.add(filter_leaf(node))
     return found

@@ -8,10 +8,9 @@ higher score where scores are comparable.
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
+from conftest import index_of
 from search import Index
 from search.engine.scoring import lucene_idf
 from search.query.language import parse_query
@@ -64,14 +63,7 @@ ARTICLES = [
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory) -> Index:
-    root = tmp_path_factory.mktemp("ranking")
-    seeds = root / "seeds"
-    seeds.mkdir()
-    (seeds / "articles.jsonl").write_text(
-        "".join(json.dumps(article, ensure_ascii=False) + "\n" for article in ARTICLES), encoding="utf-8")
-    built = Index(root / "index")
-    built.update(seeds)
-    return built
+    return index_of(tmp_path_factory.mktemp("ranking"), ARTICLES, "articles.jsonl")
 
 
 def hits(index, query, **options):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
+from conftest import index_of
 from search import Index, QueryError
 
 ARTICLES = [
@@ -28,14 +27,7 @@ ARTICLES = [
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory) -> Index:
-    root = tmp_path_factory.mktemp("search")
-    seeds = root / "seeds"
-    seeds.mkdir()
-    (seeds / "news.jsonl").write_text(
-        "".join(json.dumps(a, ensure_ascii=False) + "\n" for a in ARTICLES), encoding="utf-8")
-    built = Index(root / "index")
-    built.update(seeds)
-    return built
+    return index_of(tmp_path_factory.mktemp("search"), ARTICLES)
 
 
 def ids(index, query, **options) -> list[str]:

@@ -6,10 +6,14 @@ Whoosh index built in tmp_path; test_browser.py reuses the articles.
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import re
+import socket
+import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
@@ -29,6 +33,7 @@ from search.query.language import MAX_QUERY_LENGTH  # noqa: E402
 from search.store.index import SeedsMismatchError  # noqa: E402
 from search.web.app import LOOPBACK_NAMES, create_app, highlight_html, host_names_for  # noqa: E402
 
+REPO = Path(__file__).resolve().parent.parent
 SCHOOL_URL_ID = "https://sabq.org/news/2015/07/school?ref=home#top"
 OKAZ_ID = "okaz/2015/0723#1"
 XSS_TITLE = "<script>alert(1)</script>"
@@ -190,6 +195,23 @@ def test_api_search_explain(client):
         ("المدرسة", "prefix"), ("بالمدرسةِ", "diacritics")}
 
 
+def test_api_search_totals_count_every_word_and_some(client):
+    data = search_json(client, q="افتتاح المدرسة")
+    both = search_json(client, q="+افتتاح +المدرسة")["total"]
+    assert (data["total_all"], data["total_some"]) == (both, data["total"] - both)
+    assert 0 < both < data["total"]
+    single = search_json(client, q="المدرسة")
+    assert single["total_all"] is None and single["total_some"] is None
+
+
+def test_page_totals_say_what_they_count(client):
+    data = search_json(client, q="افتتاح المدرسة")
+    html = client.get("/", params={"q": "افتتاح المدرسة"}).text
+    assert (f"(<b>{data['total_all']}</b> تحتوي كل الكلمات · <b>{data['total_some']}</b> تحتوي بعضها)"
+            in html)
+    assert "تحتوي كل الكلمات" not in client.get("/", params={"q": "المدرسة"}).text
+
+
 def test_api_search_no_hits_is_an_empty_list(client):
     data = search_json(client, q="بركان")
     assert data["total"] == 0 and data["hits"] == []
@@ -197,7 +219,7 @@ def test_api_search_no_hits_is_an_empty_list(client):
 
 def test_api_search_suggests_a_spelling(client):
     data = search_json(client, q="المدرصة")
-    assert data["total"] == 0 and data["suggestion"] == "المدرسه"
+    assert data["total"] == 0 and data["suggestion"] == "المدرسة"  # as the articles write it
 
 
 @pytest.mark.parametrize("arguments", [
@@ -275,7 +297,8 @@ def test_missing_index_is_a_503_with_a_message(tmp_path):
 
 def test_unknown_api_path_is_a_json_404(client):
     response = client.get("/api/nothing")
-    assert response.status_code == 404 and response.json() == {"error": "Not Found"}
+    assert response.status_code == 404
+    assert response.json() == {"error": "Not Found", "message": "الصفحة المطلوبة غير موجودة"}
 
 
 def test_server_is_read_only(client):
@@ -308,6 +331,27 @@ def test_api_doc_missing_is_404_and_bad_query_is_400(client):
     assert bad.status_code == 400 and bad.json()["error"]
 
 
+def test_api_similar_lists_articles_sharing_the_subject(client):
+    response = client.get("/api/similar/okaz-rain")
+    assert response.status_code == 200, response.text
+    data = response.json()
+    ids = [hit["id"] for hit in data["hits"]]
+    assert data["id"] == "okaz-rain" and "okaz-rain" not in ids
+    assert ids[0] == "xss-1"  # the other article about rain and floods in Jazan
+    assert "جازان" in data["query"].split()
+
+
+def test_api_similar_takes_a_url_id_and_exclude_duplicates(client):
+    response = client.get("/api/similar/" + quote(SCHOOL_URL_ID, safe=""), params={"exclude_duplicates": 1})
+    assert response.status_code == 200, response.text
+    assert SCHOOL_URL_ID not in [hit["id"] for hit in response.json()["hits"]]
+
+
+def test_api_similar_of_an_unknown_id_is_a_404(client):
+    response = client.get("/api/similar/no-such-article")
+    assert response.status_code == 404 and response.json()["error"] == "no article with id 'no-such-article'"
+
+
 def test_api_stats(client):
     stats = client.get("/api/stats").json()
     assert stats["documents"] == len(ARTICLES) + 1
@@ -319,7 +363,7 @@ def test_api_suggest_completes_the_last_word(client):
     data = client.get("/api/suggest", params={"q": "افتتاح المدر"}).json()
     assert data["prefix"] == "المدر"
     texts = [completion["text"] for completion in data["completions"]]
-    assert texts[0] == "افتتاح المدرسه"  # the most frequent: 7 articles
+    assert texts[0] == "افتتاح المدرسة"  # the most frequent: 7 articles, as they write it
     assert data["completions"][0]["documents"] >= 6
     assert all(text.startswith("افتتاح المدر") for text in texts)
 
@@ -403,14 +447,65 @@ def test_page_date_filters_and_sort_are_kept_in_the_form(client):
 
 def test_page_did_you_mean_is_a_link(client):
     html = client.get("/", params={"q": "المدرصة"}).text
-    assert 'هل تقصد: <a href="/?q=%D8%A7%D9%84%D9%85%D8%AF%D8%B1%D8%B3%D9%87">المدرسه</a>' in html
+    assert 'هل تقصد: <a href="/?q=%D8%A7%D9%84%D9%85%D8%AF%D8%B1%D8%B3%D8%A9">المدرسة</a>' in html
 
 
 def test_page_malformed_query_says_what_is_wrong(client):
     response = client.get("/", params={"q": '"مجلس الوزراء'})
     assert response.status_code == 400
-    assert 'role="alert"' in response.text and "quote" in response.text
+    assert 'role="alert"' in response.text
+    assert "تعذّر فهم البحث: علامة التنصيص &#34; مفتوحة ولم تُغلق عند الحرف 1" in response.text
     assert 'value="&#34;مجلس الوزراء"' in response.text
+
+
+ENGLISH_ALLOWED = re.compile(r"YYYY|MM|DD|NEAR|title|relevance|date")  # syntax a reader types as is
+
+
+def alert_of(html: str) -> str:
+    return re.search(r'<p class="error" role="alert">(.*?)</p>', html, re.S).group(1)
+
+
+@pytest.mark.parametrize("params", [
+    {"q": '"مجلس الوزراء'}, {"q": "مدرسة )"}, {"q": "(مدرسة"}, {"q": "()"}, {"q": "مدرسة أو"},
+    {"q": "أو مدرسة"}, {"q": "ك*"}, {"q": "title:"}, {"q": "date:2015-13"}, {"q": "date:>9999"},
+    {"q": "(" * 40 + "مدرسة" + ")" * 40}, {"q": '""'}, {"q": "؟؟"}, {"q": "مدرسة", "since": "أمس"},
+    {"q": "مدرسة", "until": "2015-02-30"}, {"q": "مدرسة", "limit": "0"}, {"q": "مدرسة", "limit": "ten"},
+    {"q": "مدرسة", "page": "0"}, {"q": "مدرسة", "sort": "random"}, {"q": "م" * (MAX_QUERY_LENGTH + 1)},
+])
+def test_page_errors_are_in_arabic(client, params):
+    response = client.get("/", params=params)
+    assert response.status_code == 400
+    alert = alert_of(response.text)
+    assert re.search("[\u0621-\u064a]{3}", alert), alert
+    assert not re.search("[A-Za-z]{3,}", ENGLISH_ALLOWED.sub("", alert)), alert
+
+
+def test_api_errors_keep_english_and_add_arabic(client):
+    response = client.get("/api/search", params={"q": "المدرسة", "limit": "101"})
+    assert response.json() == {"error": "limit: Input should be less than or equal to 100",
+                               "message": "عدد النتائج: يجب ألا يزيد على 100"}
+    missing = client.get("/api/doc/no-such-article").json()
+    assert missing == {"error": "no article with id 'no-such-article'",
+                       "message": "لا يوجد مقال بالمعرّف 'no-such-article'"}
+
+
+def test_error_pages_are_in_arabic(client, tmp_path):
+    assert alert_of(client.get("/doc/" + quote("لا يوجد", safe="")).text) == "لا يوجد مقال بالمعرّف &#39;لا يوجد&#39;"
+    assert alert_of(client.get("/nothing").text) == "الصفحة المطلوبة غير موجودة"
+    with TestClient(create_app(tmp_path / "nothing"), base_url=LOCAL) as test_client:
+        html = test_client.get("/").text
+    assert alert_of(html) == "الفهرس غير جاهز: لم يُبنَ بعد أو تعذرت قراءته"
+    assert "التفاصيل التقنية" in html and "no index here yet" in html  # the fix, for whoever runs the server
+
+
+def test_empty_page_example_queries_are_links(client):
+    html = client.get("/").text
+    examples = re.findall(r'<li><a href="([^"]+)"><code>([^<]+)</code></a>', html)
+    assert len(examples) >= 6
+    for url, query in examples:
+        page = client.get(url)
+        assert page.status_code == 200 and 'class="results"' in page.text, query
+        assert client.get(url).url.params["q"] == query.replace("&#34;", '"')
 
 
 def test_page_escapes_article_text(client):
@@ -439,6 +534,13 @@ def test_doc_page_escapes_and_refuses_a_javascript_link(client):
     html = client.get("/doc/xss-1").text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert" not in html
     assert "javascript:" not in html
+
+
+def test_doc_page_lists_related_articles_as_links(client):
+    html = client.get("/doc/okaz-rain").text
+    related = html[html.index("مقالات ذات صلة"):]
+    assert '<a href="/doc/xss-1">&lt;script&gt;alert(1)&lt;/script&gt;</a>' in related  # escaped, linked
+    assert 'href="/doc/okaz-rain"' not in related
 
 
 def test_doc_page_missing_is_a_404_page(client):
@@ -487,7 +589,7 @@ def test_serve_checks_the_host_it_listens_on(built, monkeypatch):
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.update(app=app, **options))
     monkeypatch.setenv("ARABIC_SEARCH_ALLOWED_HOSTS", "search.lan")
     result = CliRunner().invoke(cli.main, ["serve", "--index", str(built[0]), "--seeds", str(built[1]),
-                                           "--host", "0.0.0.0"])
+                                           "--host", "0.0.0.0", "--workers", "1"])
     assert result.exit_code == 0, result.output
     assert served["host"] == "0.0.0.0"
     with TestClient(served["app"], base_url="http://search.lan") as test_client:
@@ -565,3 +667,71 @@ def test_the_server_reads_the_columns_before_its_first_request(built):
         assert sorted(names) == sorted({article["source"] for article in ARTICLES if article.get("source")})
         assert set(arrays._lengths) >= {"title", "body", "title_stem", "body_stem"}
 
+
+
+# ----- cli.py serve --workers ------------------------------------------------------------
+
+QUAKE = "هزة أرضية\n\nشعر سكان المنطقة بالزلزال صباح اليوم.\n"
+SERVE_START = 120.0  # seconds for the server and its workers to answer (imports, on a busy machine)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def get_json(port: int, path: str) -> dict:
+    """One request on a new connection, as a new client makes it (the workers share the listening socket)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30) as response:
+        return json.loads(response.read())
+
+
+def worker_processes(supervisor) -> list:
+    """The worker processes uvicorn spawned (multiprocessing's resource tracker is a child too)."""
+    return [child for child in supervisor.children() if "spawn_main" in " ".join(child.cmdline())]
+
+
+def test_serve_with_two_workers_answers_from_both_and_sees_a_watch_update(tmp_path):
+    psutil = pytest.importorskip("psutil", reason="counting worker processes needs psutil (the bench extra)")
+    seeds = write_seeds(tmp_path / "seeds")
+    Index(tmp_path / "index").update(seeds)
+    port, log = free_port(), tmp_path / "serve.log"
+    with open(log, "wb") as log_file:  # a pipe nobody reads would fill with the access log and stop the server
+        server = subprocess.Popen([sys.executable, str(REPO / "cli.py"), "serve", "--index", str(tmp_path / "index"),
+                                   "--seeds", str(seeds), "--port", str(port), "--workers", "2", "--watch"],
+                                  stdout=subprocess.DEVNULL, stderr=log_file)
+    try:
+        deadline = time.monotonic() + SERVE_START
+        while True:
+            assert server.poll() is None, log.read_text(encoding="utf-8")
+            assert time.monotonic() < deadline, "the server did not answer"
+            try:
+                if get_json(port, "/api/search?q=" + quote("المدرسة"))["total"] == SCHOOL_HITS:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        workers = worker_processes(psutil.Process(server.pid))
+        while len(workers) < 2 and time.monotonic() < deadline:  # the second may still be starting
+            time.sleep(0.2)
+            workers = worker_processes(psutil.Process(server.pid))
+        assert len(workers) == 2
+        before = [worker.cpu_times().user + worker.cpu_times().system for worker in workers]
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda n: get_json(port, "/api/search?q=" + quote("مدرسة"))["total"],
+                                    range(64)))
+        assert answers == [SCHOOL_HITS] * 64
+        after = [worker.cpu_times().user + worker.cpu_times().system for worker in workers]
+        assert all(late > early for early, late in zip(before, after)), "a worker answered nothing"
+
+        (seeds / "new.txt").write_text(QUAKE, encoding="utf-8")
+        while get_json(port, "/api/search?q=" + quote("الزلزال"))["total"] == 0:
+            assert time.monotonic() < deadline + 30, "the update was not seen through the server"
+            time.sleep(0.1)
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:  # every worker sees it, not only one
+            seen = list(pool.map(lambda n: get_json(port, "/api/search?q=" + quote("الزلزال"))["hits"][0]["id"],
+                                 range(32)))
+        assert seen == ["new.txt"] * 32
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

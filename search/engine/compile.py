@@ -10,16 +10,17 @@ tier is scored once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from whoosh import query as wq
 from whoosh.query.spans import SpanNear2
 
 from ..deadline import Deadline
+from ..distance import arabic_edit_distance
 from ..query.language import ParsedQuery
 from ..query.plan import Bonus, Expansion, Filter, Group, PlanNode, QueryPlan, Span, Terms, Without, plan_query
 from .postings import IndexArrays
-from .scoring import Coordinated
+from .scoring import Coordinated, lucene_idf
 
 
 @dataclass
@@ -29,6 +30,8 @@ class WhooshPlan:
     query: wq.Query
     all_words: wq.Query | None  # top-level plain words: documents matching it rank first
     filters: list[wq.Query]  # source: and date: parts, which match without scoring
+    notes: list[str] = field(default_factory=list)  # what the results leave out (a prefix's rarer completions)
+    vowels: tuple = ()  # the plan's حركات: words, which searching.py checks on each candidate's original text
 
 
 def to_whoosh(parsed: ParsedQuery, reader, deadline: Deadline | None = None) -> WhooshPlan:
@@ -47,7 +50,7 @@ def render(plan: QueryPlan, reader, deadline: Deadline | None = None) -> WhooshP
     renderer = _Renderer(reader, deadline)
     query = renderer.render(plan.query) if plan.query is not None else wq.Every()  # only filters: all they let through
     all_words = renderer.render(plan.all_words) if plan.all_words is not None else None
-    return WhooshPlan(query, all_words, [filter_query(f) for f in plan.filters])
+    return WhooshPlan(query, all_words, [filter_query(f) for f in plan.filters], renderer.notes, plan.vowels)
 
 
 class _Renderer:
@@ -55,6 +58,7 @@ class _Renderer:
         self.reader = reader
         self.deadline = deadline
         self._rendered: dict[PlanNode, wq.Query] = {}  # plan nodes hash by identity (eq=False)
+        self.notes: list[str] = []
 
     def render(self, node: PlanNode) -> wq.Query:
         """The Whoosh query of a plan node, the same object each time it is asked."""
@@ -99,27 +103,96 @@ class _Renderer:
         return query
 
     def expansion(self, node: Expansion) -> wq.Query:
-        """An OR of the real index terms of a prefix or fuzzy word: at most node.per_field in each field,
-        the first in term order, each weighted as its field."""
+        """An OR of the real index terms of a prefix or fuzzy word, each weighted as its field: in each
+        field at most node.per_field, for a prefix its most frequent within node.postings, for a fuzzy
+        word the first in term order (each weight times fuzzy_ranking's factor)."""
+        if node.kind == "prefix":
+            return self.prefix(node)
         terms = []
         for field_name, weight in node.fields:
             if self.deadline is not None:
                 self.deadline.check()
+            texts = []
             for count, term in enumerate(self.expand(node, field_name)):
                 if count >= node.per_field:
                     break
-                text = term.decode("utf-8") if isinstance(term, bytes) else term
-                terms.append(wq.Term(field_name, text, boost=weight))
+                texts.append(term.decode("utf-8") if isinstance(term, bytes) else term)
+            if node.kind == "fuzzy":
+                terms += [wq.Term(field_name, text, boost=weight * factor)
+                          for text, factor in fuzzy_ranking(self.reader, node.text, field_name, texts)]
+            else:
+                terms += [wq.Term(field_name, text, boost=weight) for text in texts]
+        return wq.Or(terms) if terms else wq.NullQuery
+
+    def prefix(self, node: Expansion) -> wq.Query:
+        """The most frequent terms of a prefix in each field, until node.per_field terms or node.postings
+        postings (the first term always): its cost is bounded whatever the prefix, and the terms left out
+        are the rarest, which few top hits hold. A note says how many were left out."""
+        terms, searched, existing, cut = [], 0, 0, False
+        for field_name, weight in node.fields:
+            if self.deadline is not None:
+                self.deadline.check()
+            frequencies, count = prefix_frequencies(self.reader, field_name, node.text)
+            chosen, read = [], 0
+            for text, frequency in frequencies:
+                if len(chosen) == node.per_field or (chosen and node.postings is not None
+                                                     and read + frequency > node.postings):
+                    break
+                chosen.append(text)
+                read += frequency
+            # In term order, as a cluster's top_terms_N lists them.
+            terms += [wq.Term(field_name, text, boost=weight) for text in sorted(chosen)]
+            taken = len(chosen)
+            cut = cut or taken < count
+            if count > existing:  # the field with the most completions speaks for the word
+                searched, existing = taken, count
+        if cut:
+            self.notes.append(f"{node.text}*: its {searched:,} most frequent completions of {existing:,} "
+                              f"searched; rarer ones are left out (add letters to reach them)")
         return wq.Or(terms) if terms else wq.NullQuery
 
     def expand(self, node: Expansion, field_name: str):
-        """The field's terms of node in term order (a prefix's, or those within a fuzzy word's edits)."""
-        if node.kind == "prefix":
-            return self.reader.expand_prefix(field_name, node.text)
+        """The field's terms within a fuzzy word's edits, in term order."""
         if isinstance(self.reader, IndexArrays):  # stops at the budget, and at the deadline
             return self.reader.terms_within(field_name, node.text, node.distance, prefix=node.prefix,
                                             limit=node.per_field, deadline=self.deadline)
         return self.reader.terms_within(field_name, node.text, node.distance, prefix=node.prefix)  # a Whoosh reader
+
+
+def fuzzy_ranking(reader, word: str, field_name: str, texts: list[str]) -> list[tuple[str, float]]:
+    """A fuzzy word's terms in one field, nearest first (Arabic-aware edit cost, then most documents),
+    each with the factor its field weight is multiplied by.
+
+    The factor is the term's similarity to the word typed, 1 - cost / the
+    shorter length (Lucene's FuzzyQuery), times the idf of the most
+    frequent of the terms over its own (Lucene's blended frequencies; BM25
+    is idf times a term-frequency part, so the blend is a factor on the
+    boost). Left to its own idf, a rare word one edit away (الريان) would
+    outrank the common word half an edit away (الرياض) for its rarity alone.
+    reader is postings.IndexArrays or a Whoosh reader.
+    """
+    if not texts:
+        return []
+    found_in = {text: reader.doc_frequency(field_name, text) for text in texts}
+    cost = {text: arabic_edit_distance(word, text) for text in texts}
+    documents = reader.doc_count if isinstance(reader, IndexArrays) else reader.doc_count_all()
+    blended = lucene_idf(documents, max(found_in.values()))
+    ranked = []
+    for text in sorted(texts, key=lambda text: (cost[text], -found_in[text], text)):
+        similarity = max(0.0, 1.0 - cost[text] / min(len(text), len(word)))
+        ranked.append((text, similarity * blended / lucene_idf(documents, found_in[text])))
+    return ranked
+def prefix_frequencies(reader, field_name: str, prefix: str) -> tuple[tuple[tuple[str, int], ...], int]:
+    """(term, document frequency) of the terms starting with prefix, most frequent first, and their number:
+    IndexArrays' memo, or a Whoosh reader asked term by term."""
+    if isinstance(reader, IndexArrays):
+        return reader.prefix_frequencies(field_name, prefix)
+    if field_name not in reader.schema:
+        return (), 0
+    found = [(term.decode("utf-8"), reader.doc_frequency(field_name, term))
+             for term in reader.expand_prefix(field_name, prefix)]
+    found.sort(key=lambda item: (-item[1], item[0]))
+    return tuple(found), len(found)
 
 
 def span_query(span: Span) -> wq.Query:

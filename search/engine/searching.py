@@ -2,7 +2,8 @@
 
 Keyword queries rank in two tiers: documents holding every content word
 first, then those missing some, so complete matches are never buried and
-a query never comes back empty for lack of one word. Questions rank by
+a query never comes back empty for lack of one word; the results count
+both (total_all, total_some). Questions rank by
 BM25 with a coordination factor instead (why: query/plan.py). Within a
 tier, BM25 over both analysis levels (scoring.LuceneBM25) orders the
 documents.
@@ -33,6 +34,8 @@ from whoosh.collectors import FilterCollector, TimeLimit, WrappingCollector
 
 from ..deadline import Deadline, SearchStopped
 from ..query.language import QueryError, parse_date, parse_plain, parse_query
+from ..query.vowels import holds_vocalized
+from ..query.synonyms import NO_SYNONYMS, Synonyms, expand_synonyms
 from ..results import ArticleView, Hit, SearchResults
 from ..snippets import QueryTerms, best_snippet
 from ..suggest import suggest_correction
@@ -116,13 +119,16 @@ def _moment(name: str, value, end_of_period: bool) -> dt.datetime | None:
         raise ValueError(f"{name}: {error}") from None
 
 
-def run_search(opened, text: str, options: SearchOptions) -> SearchResults:
-    """Search an open index (reader_cache.OpenedIndex); raises QueryError for a malformed query."""
+def run_search(opened, text: str, options: SearchOptions, synonyms: Synonyms = NO_SYNONYMS) -> SearchResults:
+    """Search an open index (reader_cache.OpenedIndex); raises QueryError for a malformed query.
+
+    synonyms expand the parsed query (query/synonyms.py) before it is planned.
+    """
     started = time.perf_counter()
     deadline = Deadline(options.time_limit, options.cancel)
     if not isinstance(text, str):
         raise ValueError(f"query must be a string, not {text!r}")
-    parsed = parse_plain(text) if options.plain else parse_query(text)
+    parsed = expand_synonyms(parse_plain(text) if options.plain else parse_query(text), synonyms)
     limit, page = options.limit, options.page
     wanted = limit * page
     arrays = opened.arrays()
@@ -137,12 +143,14 @@ def run_search(opened, text: str, options: SearchOptions) -> SearchResults:
         found = evaluator.matches(plan.query)
         if filters:
             found = restrict(found, evaluator.matches(wq.And(filters)).ids)
+        if plan.vowels:  # before ranking, so the total, the tiers and the pages count only what is kept
+            found = restrict(found, vocalized_documents(arrays, found.ids, plan.vowels, deadline))
+        complete = restrict(found, evaluator.matches(plan.all_words).ids) if plan.all_words is not None else None
         # Ranking by relevance is one pass over arrays; by date, Whoosh's collector stops at the deadline.
         if options.sort == "date":
             with opened.searcher(weighting=SCORING) as searcher:
                 ranked = relevance_of(found, _collect_by_date(searcher, plan.query, found.ids, wanted, deadline))
-        elif plan.all_words is not None:
-            complete = restrict(found, evaluator.matches(plan.all_words).ids)
+        elif complete is not None:
             ranked = top_documents(complete, wanted)
             if len(ranked) < wanted:
                 ranked += top_documents(exclude(found, complete.ids), wanted - len(ranked))
@@ -159,8 +167,26 @@ def run_search(opened, text: str, options: SearchOptions) -> SearchResults:
         for rank, (docnum, score) in enumerate(ranked[(page - 1) * limit: wanted], (page - 1) * limit + 1)
     ]
     suggestion = suggest_correction(arrays, parsed, deadline) if total < FEW_HITS else None  # memoised lookups
+    total_all = complete.count() if complete is not None else None
     return SearchResults(text, total, hits, page, limit, suggestion, facets,
-                         round(time.perf_counter() - started, 4), deadline.reached)
+                         round(time.perf_counter() - started, 4), deadline.reached,
+                         total_all, None if total_all is None else total - total_all, plan.notes)
+
+
+def vocalized_documents(arrays, ids: np.ndarray, words, deadline: Deadline) -> np.ndarray:
+    """The documents among ids whose original title or body holds each word vocalized as typed (query/vowels.py).
+
+    Reads each candidate's stored text; at the deadline the search stops
+    whole (SearchStopped), never with a half-checked candidate set.
+    """
+    kept = []
+    for docnum in ids.tolist():
+        deadline.check()
+        fields = arrays.stored_fields(docnum)
+        text = f"{fields.get('title') or ''}\n{fields.get('body') or ''}"
+        if all(holds_vocalized(text, word) for word in words):
+            kept.append(docnum)
+    return np.array(kept, dtype=ids.dtype)
 
 
 def top_documents(matches: Matches, limit: int) -> list[tuple[int, float]]:
@@ -248,7 +274,8 @@ def _make_hit(rank: int, fields: dict, score: float, terms: QueryTerms, deadline
 
 
 
-def article_view(fields: dict, query: str | None, time_limit: float | None = DEFAULT_TIME_LIMIT) -> ArticleView:
+def article_view(fields: dict, query: str | None, time_limit: float | None = DEFAULT_TIME_LIMIT,
+                 synonyms: Synonyms = NO_SYNONYMS) -> ArticleView:
     """A whole stored article, its body highlighted for query (a malformed query raises QueryError).
 
     Highlighting stops at the time limit: a long article and a query of
@@ -257,7 +284,7 @@ def article_view(fields: dict, query: str | None, time_limit: float | None = DEF
     body = fields.get("body") or ""
     highlights: tuple = ()
     if query:
-        matches = QueryTerms(parse_query(query)).find_matches(body, Deadline(time_limit))
+        matches = QueryTerms(expand_synonyms(parse_query(query), synonyms)).find_matches(body, Deadline(time_limit))
         highlights = tuple((m.start, m.end) for m in matches)
     return ArticleView(
         id=fields["id"], title=fields.get("title") or "", body=body, highlights=highlights,

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 from ..engine.searching import DEFAULT_TIME_LIMIT, MAX_LIMIT
 from ..query.language import ParsedQuery, parse_plain, parse_query
 from ..query.plan import clitic_lookups
+from ..query.synonyms import Synonyms, default_synonyms, expand_synonyms
 from ..results import Hit, SearchResults
 from ..snippets import best_snippet, find_matches
 from ..sources import parse_date as parse_seed_date
@@ -49,15 +50,16 @@ def split_url(url: str) -> tuple[str, str]:
 class OpenSearchBackend:
     """A cluster index (or alias) searched with the same call as Index.search."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, synonyms: Synonyms | None = None):
         self.host, self.index_name = split_url(url)
+        self.synonyms = default_synonyms() if synonyms is None else synonyms  # expanded here, as Index.search does
 
     def search(self, query: str, limit: int = 10, page: int = 1, since=None, until=None,
                source: str | None = None, sort: str = "relevance",
                time_limit: float | None = DEFAULT_TIME_LIMIT, plain: bool = False) -> SearchResults:
         """Ranked hits from the cluster; raises QueryError for a malformed query, BackendError for the cluster."""
         started = time.perf_counter()
-        parsed = parse_plain(query) if plain else parse_query(query)
+        parsed = expand_synonyms(parse_plain(query) if plain else parse_query(query), self.synonyms)
         limit = max(1, min(limit, MAX_LIMIT))
         page = max(1, page)
         lookups = clitic_lookups(parsed)

@@ -16,7 +16,10 @@ the two cannot drift apart:
 - a ``stemmer_override`` whose rules are the index's own vocabulary,
   every exact-level word of title and body -> our stem, followed by
   Lucene's Arabic stemmer for words the export never saw (stemmer_override
-  marks its outputs as keywords, so that stemmer leaves them alone).
+  marks its outputs as keywords, so that stemmer leaves them alone);
+- a ``synonym_graph`` filter with the index's synonyms (shipped and the
+  folder's own, query/synonyms.py), in a search analyzer of each level:
+  like ours, applied to queries only, so new rules need no reindex.
 
 Files written to the output folder:
 
@@ -49,6 +52,7 @@ from ..analysis.tokenize import TOKEN_PATTERN, stem_or_none
 from ..engine.schema import DIGEST_FIELD, field_kinds
 from ..engine.searching import SCORING
 from ..engine.storage import open_index
+from ..query.synonyms import NO_SYNONYMS, Synonyms
 from .errors import ExportError
 from .querydsl import search_template
 
@@ -65,6 +69,8 @@ DATE_FORMAT = "yyyy-MM-dd HH:mm:ss||strict_date_optional_time"
 EXACT_ANALYZER = EXACT.cluster_analyzer
 STEM_ANALYZER = STEM.cluster_analyzer
 TOKENIZER = "arabic_words"
+SYNONYM_FILTER = "arabic_synonyms"  # the index's synonyms (query/synonyms.py), at search time only
+SEARCH_ANALYZER = "{}_search"  # an analyzer with the synonyms, for the fields' search_analyzer
 
 # Our token pattern (Python re) -> the Java pattern that SPLITS text the same
 # way. Python's [^\W_] is str.isalnum(): letters (L*) and numbers (N*) of
@@ -198,11 +204,12 @@ def token_separators() -> str:
     return JAVA_SPLIT_PATTERNS[pattern]
 
 
-def analysis_settings(rules_file: str) -> dict:
-    """Char filters, tokenizer, filters and the two analyzers (exact, stem)."""
+def analysis_settings(rules_file: str, synonyms: Synonyms = NO_SYNONYMS) -> dict:
+    """Char filters, tokenizer, filters and the two analyzers (exact, stem); with synonyms, a search
+    analyzer of each that adds them (search_analyzers)."""
     filters = char_filters()
     names = list(filters)
-    return {
+    settings = {
         "char_filter": filters,
         "tokenizer": {TOKENIZER: {"type": "pattern", "pattern": token_separators()}},
         "filter": {
@@ -216,9 +223,26 @@ def analysis_settings(rules_file: str) -> dict:
                             "filter": ["arabic_stopwords", "arabic_stems", "lucene_arabic_stemmer"]},
         },
     }
+    if synonyms:
+        settings["filter"][SYNONYM_FILTER] = {"type": "synonym_graph", "synonyms": synonyms.rules()}
+        settings["analyzer"].update(search_analyzers(settings["analyzer"]))
+    return settings
 
 
-def field_mappings() -> dict:
+def search_analyzers(analyzers: dict) -> dict:
+    """Each analyzer with the synonyms filter right after its tokenizer: for searches only, as ours.
+
+    Rules are on normalized words (synonyms.Synonyms.rules), which is what
+    the tokenizer gives after the char filters; the stopword and stem
+    filters then treat each synonym as a word of the text. The cluster
+    needs them for analyzed queries (the search template, a client's
+    match query); our backend sends the expanded plan's terms.
+    """
+    return {SEARCH_ANALYZER.format(name): dict(analyzer, filter=[SYNONYM_FILTER] + analyzer.get("filter", []))
+            for name, analyzer in analyzers.items()}
+
+
+def field_mappings(synonyms: bool = False) -> dict:
     """A mapping for every field of our schema.
 
     Title and body are the level without a sub-field (exact), each other
@@ -230,7 +254,7 @@ def field_mappings() -> dict:
     properties = {}
     for name, kind in field_kinds().items():
         if name in TEXT_FIELDS:
-            properties[name] = text_mapping()
+            properties[name] = text_mapping(synonyms)
         elif name in leveled:
             continue  # a sub-field of its text field
         elif name == DIGEST_FIELD:
@@ -248,24 +272,30 @@ def field_mappings() -> dict:
     return {"dynamic": "strict", "properties": properties}
 
 
-def text_mapping() -> dict:
-    """A text field: its main level's analyzer, a sub-field per other level."""
+def text_mapping(synonyms: bool = False) -> dict:
+    """A text field: its main level's analyzer, a sub-field per other level (and their search analyzers)."""
+
+    def analyzed(level) -> dict:
+        mapping = {"type": "text", "analyzer": level.cluster_analyzer}
+        if synonyms:
+            mapping["search_analyzer"] = SEARCH_ANALYZER.format(level.cluster_analyzer)
+        return mapping
+
     main = next(level for level in LEVELS if level.subfield is None)
-    return {"type": "text", "analyzer": main.cluster_analyzer,
-            "fields": {level.subfield: {"type": "text", "analyzer": level.cluster_analyzer}
-                       for level in LEVELS if level.subfield is not None}}
+    return dict(analyzed(main), fields={level.subfield: analyzed(level) for level in LEVELS
+                                        if level.subfield is not None})
 
 
-def index_body(rules_file: str, shards: int, replicas: int) -> dict:
+def index_body(rules_file: str, shards: int, replicas: int, synonyms: Synonyms = NO_SYNONYMS) -> dict:
     """The create-index body: shards, replicas, BM25 as ours (searching.SCORING), analysis, mappings."""
     return {
         "settings": {
             "number_of_shards": shards,
             "number_of_replicas": replicas,
             "similarity": {"default": {"type": "BM25", "k1": SCORING.K1, "b": SCORING.B}},
-            "analysis": analysis_settings(rules_file),
+            "analysis": analysis_settings(rules_file, synonyms),
         },
-        "mappings": field_mappings(),
+        "mappings": field_mappings(bool(synonyms)),
     }
 
 
@@ -384,7 +414,7 @@ def export_opensearch(index, out: Path | str, shards: int = 1, replicas: int = 1
     summary = ExportSummary(out=str(out))
     with ix.reader() as reader:
         summary.rules_file, summary.rules = write_stem_rules(reader, out)
-        body = index_body(summary.rules_file, shards, replicas)
+        body = index_body(summary.rules_file, shards, replicas, index.synonyms())
         write_chunks(bulk_lines(reader.all_stored_fields()), out, int(chunk_mb * MB), summary)
     summary.char_rules = sum(len(f.get("mappings", ())) for f in body["settings"]["analysis"]["char_filter"].values())
     write_json(out / INDEX_FILE, body)

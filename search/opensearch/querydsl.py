@@ -22,10 +22,11 @@ import datetime as dt
 import json
 
 from ..analysis.levels import FIELD_NAMED, FIELDS, STEM, fields_of
-from ..query.language import ParsedQuery
+from ..query.language import ParsedQuery, QueryError
 from ..query.plan import (
     COORDINATION_EXPONENT,
     MAX_EXPANSIONS,
+    PREFIX_POSTINGS,
     MAX_QUERY_EXPANSIONS,
     Bonus,
     Expansion,
@@ -68,8 +69,11 @@ APPROXIMATIONS = (
     "1 / (distance + 1)) with the words' idf summed.",
     f"**Prefix and fuzzy words**: `top_terms_N` keeps N terms per field, N being our budget (at most "
     f"{MAX_EXPANSIONS} a word, {MAX_QUERY_EXPANSIONS} a query): for a prefix the first N in term order, "
-    f"as ours; for a fuzzy word the N closest, each boosted by Lucene's edit similarity, where ours "
-    f"keeps the first N within the distance in term order, unboosted.",
+    f"where ours takes its most frequent completions up to {PREFIX_POSTINGS:,} postings a field (a prefix "
+    f"within that budget expands alike); for a fuzzy word the N closest, each boosted by Lucene's edit similarity, where ours "
+    f"keeps the first N within the distance in term order, each boosted by its Arabic-aware similarity (a "
+    f"look-alike letter half an edit) and scored with the idf of the commonest of them (Lucene's blended "
+    f"frequencies).",
     "**Clitic alternatives** (بمرض also searches مرض): decided on the cluster's own document counts, "
     "asked in one `size: 0` search before the query: the same counts as ours, except for words that "
     "Lucene's stemmer stemmed in a `--changes-since` update.",
@@ -201,6 +205,9 @@ def to_query_dsl(parsed: ParsedQuery, limit: int = 10, page: int = 1, since: dt.
     tiers, as the local engine does.
     """
     plan = plan_query(parsed, vocabulary)
+    if plan.vowels:
+        raise QueryError("vowels: (حركات:) needs the local engine: the cluster's index holds no diacritics "
+                         "and the DSL cannot check the original text")
     filters = [filter_clause(f) for f in plan.filters]
     if source:
         filters.append({"term": {"source": source}})

@@ -11,6 +11,7 @@ Syntax (documented with examples in the README):
     كتا*                   prefix        مدرسه~   fuzzy (edit distance 1; ~2 for two)
     =المدرسة               this exact form: normalized, not stemmed
     title:داعش  source:okaz  date:2015-07-01..2015-07-31  date:>2015-08-01
+    حركات:عَلِمَ  vowels:عَلِمَ   this word with these harakat (vowels.py)
     ( … )                  grouping
 
 Words are analyzed by the same code as the index (analysis/tokenize.py), never by a
@@ -43,6 +44,7 @@ FIELD_ALIASES = {
     "title": "title", "عنوان": "title",
     "source": "source", "مصدر": "source",
     "date": "date", "تاريخ": "date",
+    "vowels": "vowels", "حركات": "vowels",
 }
 QUOTES = {'"': '"', "«": "»", "\u201c": "\u201d"}
 
@@ -69,6 +71,8 @@ class Word:
     stem: str | None  # None for a stopword
     exact: bool = False  # =word: no stemming
     field: str | None = None  # title, or None for title+body
+    synonym_of: str | None = None  # a form searched for another word (synonyms.py): that word as typed
+    vowels: str | None = None  # حركات:عَلِمَ: the typed form whose harakat the text must agree with (vowels.py)
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,14 @@ class Fuzzy:
     normalized: str
     distance: int = 1
     field: str | None = None
+
+
+@dataclass(frozen=True)
+class Synonym:
+    """A word or phrase that a synonyms rule matched, and every form searched for it (synonyms.py)."""
+
+    original: "Word | Phrase"
+    forms: tuple["Word | Phrase", ...]  # the original itself among them, unless an explicit rule left it out
 
 
 @dataclass(frozen=True)
@@ -129,7 +141,7 @@ class Soft:
     children: tuple["Node", ...]
 
 
-Node = Word | Phrase | Prefix | Fuzzy | SourceFilter | DateRange | Not | And | Or | Soft
+Node = Word | Phrase | Synonym | Prefix | Fuzzy | SourceFilter | DateRange | Not | And | Or | Soft
 
 
 @dataclass
@@ -232,6 +244,8 @@ class _Parser:
         root = self.or_expr()
         if root is None:
             raise QueryError("nothing to search: the query has no letters or digits")
+        from .vowels import required_vowel_words  # vowels.py reads this module's tree
+        required_vowel_words(root)  # refuses one nested where it cannot be required
         if self.index < len(self.lexemes):
             lexeme = self.lexemes[self.index]
             raise QueryError(f"unexpected {lexeme.text!r}", lexeme.position)
@@ -383,6 +397,15 @@ class _Parser:
         self.words.append(word)
         return word
 
+    def vowel_word(self, typed: str, position: int) -> Word:
+        """حركات:عَلِمَ: an exact word (the candidates) that keeps its typed harakat for the filter."""
+        tokens = [word for _, _, word in tokenize(typed)]
+        if len(tokens) != 1:
+            raise QueryError("vowels: (حركات:) takes one word", position)
+        word = Word(typed, tokens[0], None, True, None, vowels=typed)
+        self.words.append(word)
+        return word
+
     def phrase(self, text: str, position: int, slop: int, field_name: str | None) -> Node:
         exact = text.startswith("=")
         tokens = [word for _, _, word in tokenize(text[1:] if exact else text)]
@@ -404,6 +427,8 @@ class _Parser:
             return self.word(value, position, "title")
         if name == "source":
             return SourceFilter(value)
+        if name == "vowels":
+            return self.vowel_word(value, position)
         return parse_date_range(value, position)
 
 

@@ -9,6 +9,8 @@ Layout of an index folder::
                                  size, mtime, hash, ids), commit.json (engine/durability.py) and
                                  problems.json (the last update's)
     INDEX/update.lock            held (flock) by the one process updating
+    INDEX/synonyms.txt           optional: the reader's own synonyms rules (query/synonyms.py), added
+                                 to the shipped ones at query time; never written or removed here
 
 An index follows one seeds folder, recorded as an absolute path when it
 is built: an update without a folder uses that one, whatever the working
@@ -103,8 +105,10 @@ from ..engine.postings import DamagedPostingsError
 from ..engine.reader_cache import ReaderCache
 from ..engine.schema import DIGEST_BYTES, DIGEST_FIELD
 from ..engine.searching import DEFAULT_TIME_LIMIT, SearchOptions, article_view, run_search
+from ..engine.similar import run_similar
 from ..engine.storage import NOT_AN_INDEX, create_index, index_folder, open_index, segment_count
 from ..engine.writer import BYTES_PROTOCOL, WriterProcessError, abandon, open_writer
+from ..query.synonyms import USER_FILE, Synonyms, default_synonyms, merged, read_synonyms
 from ..results import ArticleView, SearchResults
 from ..snippets import prepare as prepare_snippets
 from ..sources import (
@@ -141,14 +145,14 @@ DEFAULT_SEEDS_DIR = "seeds"
 
 # Whoosh writer settings (writer.open_writer). A full build uses both cores,
 # one segment per process; an incremental update stays in one process and
-# merges small segments into its own, and the smallest ones until at most
-# max_segments remain (searches slow down as segments pile up; see
-# writer.MergeSmallest). Segments stay as separate
+# merges segments a tier at a time (writer.MergeTiers: each document is
+# rewritten a few times over any number of updates), and the smallest ones
+# until at most max_segments remain (searches pay per segment). Segments stay as separate
 # files (compound=False): no copy into one file at commit, and opening them
 # is cheap. Posting blocks are pickled with protocol 3 (writer.BYTES_PROTOCOL):
 # faster to write and read, and smaller, than W3's own protocol 2.
 FULL_BUILD_WRITER = {"procs": 2, "compound": False, "limitmb": 512, "protocol": BYTES_PROTOCOL}
-UPDATE_WRITER = {"compound": False, "limitmb": 256, "max_segments": 6, "protocol": BYTES_PROTOCOL}
+UPDATE_WRITER = {"compound": False, "limitmb": 256, "max_segments": 10, "protocol": BYTES_PROTOCOL}
 # An update that reads this many bytes of seeds (a day of news: ~1,700
 # articles, 5 MB) is written by two processes, as a full build is: half
 # the time, two new segments instead of one.
@@ -286,6 +290,7 @@ class Index:
     def __init__(self, path: Path | str | None = None):
         self.path = Path(path) if path is not None else default_index_dir()
         self._readers = ReaderCache(self)  # searches reuse an open reader until the index changes
+        self._synonyms: tuple | None = None  # (the user file's stamp, the rules read with it)
 
     # ----- state on disk -------------------------------------------------
 
@@ -501,8 +506,31 @@ class Index:
         ValueError naming it (searching.SearchOptions); since and until may be strings.
         """
         options = SearchOptions(limit, page, since, until, source, sort, time_limit, plain, cancel)
+        synonyms = self.synonyms()
         with self._reading():
-            return run_search(self._readers.opened(), query, options)
+            return run_search(self._readers.opened(), query, options, synonyms)
+
+    def similar(self, article_id: str, limit: int = 10, page: int = 1, exclude_duplicates: bool = False,
+                time_limit: float | None = DEFAULT_TIME_LIMIT, cancel=None) -> SearchResults | None:
+        """Articles related to one article, best first (engine/similar.py), or None when no such id.
+
+        They share its most distinctive words (MoreLikeThis); the article
+        itself is never among them. The same story from another paper is
+        kept unless ``exclude_duplicates``. The results' query is the words
+        that were looked for. Arguments are checked as search() checks them.
+        """
+        options = SearchOptions(limit=limit, page=page, time_limit=time_limit, cancel=cancel)
+        if not isinstance(exclude_duplicates, bool):
+            raise ValueError(f"exclude_duplicates must be True or False, not {exclude_duplicates!r}")
+        if not isinstance(article_id, str):
+            raise ValueError(f"article id must be a string, not {article_id!r}")
+        with self._reading():
+            opened = self._readers.opened()
+            with opened.searcher() as searcher:
+                docnum = searcher.document_number(id=article_id)
+            if docnum is None:
+                return None
+            return run_similar(opened, docnum, options, exclude_duplicates)
 
     def warm_up(self) -> None:
         """Open the live generation and read what every search needs, so that the first search costs what the
@@ -518,8 +546,8 @@ class Index:
 
     def complete(self, text: str, count: int = MAX_COMPLETIONS) -> dict:
         """Completions of the last word of text, most frequent first (suggest.complete)."""
-        with self._reading(), self.open_whoosh().reader() as reader:
-            return complete(reader, text, count)
+        with self._reading():
+            return complete(self._readers.opened().arrays(), text, count)
 
     def drop_caches(self) -> None:
         """Forget the posting lists and documents searches decoded (up to cache_sizes.POSTINGS_BUDGET_MB of postings).
@@ -530,9 +558,26 @@ class Index:
 
     def article(self, article_id: str, query: str | None = None) -> ArticleView | None:
         """One whole article, highlighted for an optional query, or None when no such id."""
+        synonyms = self.synonyms()
         with self._reading(), self.open_whoosh().searcher() as searcher:
             fields = searcher.document(id=article_id)
-        return article_view(fields, query) if fields else None
+        return article_view(fields, query, synonyms=synonyms) if fields else None
+
+    def synonyms(self) -> Synonyms:
+        """The shipped synonyms and the rules of the folder's own synonyms.txt, if any (read again when it changes).
+
+        A bad line of that file raises SynonymsError naming the file and the line.
+        """
+        path = self.path / USER_FILE
+        try:
+            stat = path.stat()
+            stamp = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        except FileNotFoundError:
+            stamp = None
+        if self._synonyms is None or self._synonyms[0] != stamp:
+            rules = merged(default_synonyms(), read_synonyms(path)) if stamp else default_synonyms()
+            self._synonyms = (stamp, rules)
+        return self._synonyms[1]
 
     @contextmanager
     def _reading(self):

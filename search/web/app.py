@@ -20,6 +20,7 @@ a core until its time limit.
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import os
 import threading
@@ -46,16 +47,31 @@ from ..results import Hit, SearchResults
 from ..snippets import Match, find_matches
 from ..store.index import Index, IndexFolderError
 from ..suggest import MAX_COMPLETIONS
+from .messages import STATUS_MESSAGES, arabic_message, status_in_arabic, validation_in_arabic
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100  # hits per page
 MAX_PAGE = 1000  # with MAX_LIMIT: at most 100,000 documents collected for one request
 PAGE_LINKS = 7  # page numbers shown around the current page
+RELATED_ON_PAGE = 5  # related articles listed under an article
 DISCONNECT_POLL = 0.05  # seconds between two looks at whether a searching client is still there
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")  # what a browser on this machine calls a local server
 WILDCARD_HOSTS = ("0.0.0.0", "::", "")  # listening on every interface
 HOSTS_ENV = "ARABIC_SEARCH_ALLOWED_HOSTS"  # more names to answer to, comma-separated (serve --host 0.0.0.0)
+APP_ENV = "ARABIC_SEARCH_APP"  # create_app's arguments for each worker process of serve --workers (JSON)
+WATCH_INTERVAL = 2.0  # seconds between two looks at the seeds folder (--watch)
+
+# The example queries of the empty page, each a link to its search, and what it shows.
+EXAMPLES = [
+    ("مدرسة", "تجد المدرسة وبالمدرسةِ ومدرستنا"),
+    ('"مجلس الوزراء"', "عبارة كما هي"),
+    ("مصر أو السعودية", "إحدى الكلمتين"),
+    ("مدرسة بدون جامعة", "الأولى دون الثانية"),
+    ("كتا*", "كلمات تبدأ بالمقطع"),
+    ("مدرسه~", "بحث تقريبي"),
+    ("title:داعش", "في العنوان"),
+]
 
 # snippets.Match.rule -> what the reader sees under "why it matched".
 RULE_LABELS = {
@@ -66,6 +82,8 @@ RULE_LABELS = {
     "stem": "كلمة من الجذع نفسه بعد حذف السوابق واللواحق",
     "prefix search": "كلمة تبدأ بالمقطع المطلوب",
     "fuzzy": "كلمة قريبة في الكتابة (بحث تقريبي)",
+    "synonym": "كتابة أخرى للكلمة أو مرادف لها (قائمة المرادفات)",
+    "vowels": "الكلمة نفسها بالحركات المطلوبة",
 }
 
 # Pages render nothing from elsewhere and run only our own script.
@@ -184,8 +202,11 @@ def results_view(results: SearchResults, form: SearchForm) -> dict:
     first = max(1, min(results.page - PAGE_LINKS // 2, pages - PAGE_LINKS + 1))
     return {
         "total": results.total,
+        "total_all": results.total_all,
+        "total_some": results.total_some,
         "milliseconds": round(results.seconds * 1000),
         "partial": results.partial,
+        "notes": results.notes,
         "suggestion": results.suggestion,
         "suggestion_url": form.url(q=results.suggestion, page=1) if results.suggestion else None,
         "hits": [_hit_view(hit, form, parsed) for hit in results.hits],
@@ -221,6 +242,14 @@ def _hit_view(hit: Hit, form: SearchForm, parsed: ParsedQuery) -> dict:
         "score": f"{hit.score:.2f}",
         "reasons": list(reasons.values()),
     }
+
+
+def related_view(results: SearchResults | None) -> list[dict]:
+    """The related articles under an article: title, link, source and date of each."""
+    if results is None:
+        return []
+    return [{"title": hit.title, "url": doc_url(hit.id), "source": hit.source,
+             "date": hit.date.date().isoformat() if hit.date else None} for hit in results.hits]
 
 
 # ----- completions ---------------------------------------------------------------
@@ -362,7 +391,7 @@ class SeedsWatcher(threading.Thread):
 
 
 def create_app(index_path: Path | str, seeds_dir: Path | str | None = None, watch: bool = False,
-               watch_interval: float = 2.0, allowed_hosts: Iterable[str] = LOOPBACK_NAMES,
+               watch_interval: float = WATCH_INTERVAL, allowed_hosts: Iterable[str] = LOOPBACK_NAMES,
                time_limit: float | None = DEFAULT_TIME_LIMIT) -> FastAPI:
     """The web application for the index at index_path; with watch, its seeds folder is polled for changes.
 
@@ -409,11 +438,16 @@ def create_app(index_path: Path | str, seeds_dir: Path | str | None = None, watc
         context.setdefault("form", SearchForm())
         return templates.TemplateResponse(request, name, context, status_code=status, headers=PAGE_HEADERS)
 
-    def failure(request: Request, status: int, message: str):
-        """A JSON error for the API, a page for people."""
+    def failure(request: Request, status: int, message: str, arabic: str | None = None, detail: bool = False):
+        """A JSON error for the API (English ``error``, Arabic ``message``), an Arabic page for people.
+
+        detail: the page shows the English line too (an index problem names the folder and the fix).
+        """
+        arabic = arabic or arabic_message(message)
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"error": message}, status_code=status)
-        return render(request, "error.html", {"status": status, "message": message}, status)
+            return JSONResponse({"error": message, "message": arabic}, status_code=status)
+        return render(request, "error.html", {"status": status, "message": arabic,
+                                              "detail": message if detail else None}, status)
 
     @app.exception_handler(QueryError)
     async def query_error(request: Request, error: QueryError):
@@ -421,15 +455,16 @@ def create_app(index_path: Path | str, seeds_dir: Path | str | None = None, watc
 
     @app.exception_handler(RequestValidationError)
     async def invalid_parameter(request: Request, error: RequestValidationError):
-        return failure(request, 400, validation_message(error))
+        return failure(request, 400, validation_message(error), validation_in_arabic(error.errors()))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException):
-        return failure(request, error.status_code, str(error.detail))
+        detail = str(error.detail)
+        return failure(request, error.status_code, detail, status_in_arabic(error.status_code, detail))
 
     @app.exception_handler(IndexFolderError)
     async def no_index(request: Request, error: IndexFolderError):
-        return failure(request, 503, str(error))
+        return failure(request, 503, str(error), STATUS_MESSAGES[503], detail=True)
 
     # ----- pages
 
@@ -440,14 +475,16 @@ def create_app(index_path: Path | str, seeds_dir: Path | str | None = None, watc
         form = SearchForm(q, limit, page, since, until, source, sort)
 
         def page_of(cancel: threading.Event) -> HTMLResponse:
-            context = {"form": form, "results": None, "error": None, "documents": None}
+            context = {"form": form, "results": None, "error": None, "documents": None, "examples": None}
             if not q.strip():
                 context["documents"] = index.document_count()
+                context["examples"] = [{"query": query, "url": SearchForm(query).url(), "shows": shows}
+                                       for query, shows in EXAMPLES]
                 return render(request, "search.html", context)
             try:
                 context["results"] = results_view(search_index(index, form, time_limit, cancel), form)
             except QueryError as error:
-                context["error"] = str(error)
+                context["error"] = arabic_message(str(error))
                 return render(request, "search.html", context, 400)
             return render(request, "search.html", context)
 
@@ -459,7 +496,7 @@ def create_app(index_path: Path | str, seeds_dir: Path | str | None = None, watc
         try:
             article = index.article(article_id, q or None)
         except QueryError as query_error:
-            error = str(query_error)
+            error = arabic_message(str(query_error))
             article = index.article(article_id)
         if article is None:
             return failure(request, 404, f"no article with id {article_id!r}")
@@ -475,6 +512,7 @@ def create_app(index_path: Path | str, seeds_dir: Path | str | None = None, watc
             "date": article.date.isoformat(sep=" ", timespec="minutes") if article.date else None,
             "back_url": SearchForm(q).url() if q else None,
             "error": error,
+            "related": related_view(index.similar(article_id, limit=RELATED_ON_PAGE, time_limit=time_limit)),
         }
         return render(request, "doc.html", context)
 
@@ -493,11 +531,23 @@ def create_app(index_path: Path | str, seeds_dir: Path | str | None = None, watc
         return await while_connected(request, answer)
 
     @app.get("/api/doc/{article_id:path}", summary="One whole article, highlighted for an optional query")
-    def api_doc(article_id: str, q: QueryText = ""):
+    def api_doc(request: Request, article_id: str, q: QueryText = ""):
         article = index.article(article_id, q or None)
         if article is None:
-            return JSONResponse({"error": f"no article with id {article_id!r}"}, status_code=404)
+            return failure(request, 404, f"no article with id {article_id!r}")
         return JSONResponse(article.to_dict())
+
+    @app.get("/api/similar/{article_id:path}", summary="Articles related to one article: the JSON of `cli.py similar --json`")
+    async def api_similar(request: Request, article_id: str, limit: Limit = DEFAULT_LIMIT, page: PageNumber = 1,
+                          exclude_duplicates: bool = False):
+        def answer(cancel: threading.Event) -> JSONResponse:
+            results = index.similar(article_id, limit=limit, page=page, exclude_duplicates=exclude_duplicates,
+                                    time_limit=time_limit, cancel=cancel)
+            if results is None:
+                return failure(request, 404, f"no article with id {article_id!r}")
+            return JSONResponse({"id": article_id, **results.to_dict()})
+
+        return await while_connected(request, answer)
 
     @app.get("/api/stats", summary="Documents, sources, dates, size: the JSON of `cli.py stats --json`")
     def api_stats():
@@ -509,6 +559,22 @@ def create_app(index_path: Path | str, seeds_dir: Path | str | None = None, watc
         return JSONResponse(index.complete(q, limit))
 
     return app
+
+
+def app_settings(index_path: Path | str, allowed_hosts: Iterable[str]) -> str:
+    """What app_from_environment needs, as the JSON that serve --workers puts in $ARABIC_SEARCH_APP."""
+    return json.dumps({"index_path": str(index_path), "allowed_hosts": list(allowed_hosts)})
+
+
+def app_from_environment() -> FastAPI:
+    """create_app with $ARABIC_SEARCH_APP's arguments: the factory each worker process of serve --workers calls.
+
+    Workers only read: the serve process itself watches the seeds folder
+    and updates the index, and each worker's reader cache reopens the
+    index once an update is committed (one writer, whatever the workers).
+    """
+    settings = json.loads(os.environ[APP_ENV])
+    return create_app(settings["index_path"], allowed_hosts=settings["allowed_hosts"])
 
 
 def validation_message(error: RequestValidationError) -> str:
