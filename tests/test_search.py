@@ -252,14 +252,7 @@ NISBA_ARTICLES = [
 
 @pytest.fixture(scope="module")
 def nisba_index(tmp_path_factory) -> Index:
-    root = tmp_path_factory.mktemp("nisba")
-    seeds = root / "seeds"
-    seeds.mkdir()
-    (seeds / "news.jsonl").write_text(
-        "".join(json.dumps(a, ensure_ascii=False) + "\n" for a in NISBA_ARTICLES), encoding="utf-8")
-    built = Index(root / "index")
-    built.update(seeds)
-    return built
+    return index_of(tmp_path_factory.mktemp("nisba"), NISBA_ARTICLES)
 
 
 def test_singular_nisba_finds_an_article_with_only_the_plural(nisba_index):
