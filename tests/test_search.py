@@ -230,3 +230,38 @@ def test_negated_filters_exclude(index):
 def test_no_suggestion_for_a_word_whose_stem_is_indexed(index):
     results = index.search("أوبكها")  # this form is nowhere, but its stem اوبك is
     assert results.total == 1 and results.suggestion is None
+
+
+# ----- nisba families ------------------------------------------------------
+
+# Real SaudiNewsNet articles (alweeam, aleqtisadiya, 2015-07): the first says
+# only الحوثيون, the second الحوثي and الحوثيين, the third no Houthi at all.
+NISBA_ARTICLES = [
+    {"id": "houthis", "title": "بالصور .. هذا ما فعله الحوثيون في اليمن .!", "source": "alweeam",
+     "date": "2015-07-22 12:00:00", "text": "رابط الخبر بصحيفة الوئام: بالصور .. هذا ما فعله الحوثيون في اليمن .!"},
+    {"id": "aden", "title": "بعد طرد الحوثيين .. هادي يعين نايف البكري محافظاً لعدن", "source": "alweeam",
+     "date": "2015-07-23 12:00:00",
+     "text": "أصدر الرئيس اليمني عبد ربه منصور هادي قراراً جمهورياً بتعيين نايف البكري كمحافظ لعدن وذلك بعد "
+             "طرد ميليشيات الحوثي منها."},
+    {"id": "emirates", "title": "استشهاد الإماراتي سيف الفلاسي ضمن \"إعادة الأمل\" في اليمن",
+     "source": "aleqtisadiya", "date": "2015-07-21 10:41:08",
+     "text": "أعلنت القوات المسلحة الإماراتية اليوم عن استشهاد أحد أبنائها البواسل أثناء تأديته واجبه الوطني "
+             "ضمن القوات المشاركة في عملية إعادة الأمل للتحالف العربي للوقوف إلى جانب الحكومة الشرعية في اليمن."},
+]
+
+
+@pytest.fixture(scope="module")
+def nisba_index(tmp_path_factory) -> Index:
+    return index_of(tmp_path_factory.mktemp("nisba"), NISBA_ARTICLES)
+
+
+def test_singular_nisba_finds_an_article_with_only_the_plural(nisba_index):
+    assert set(ids(nisba_index, "الحوثي")) == {"houthis", "aden"}
+
+
+def test_plural_nisba_finds_an_article_with_the_singular(nisba_index):
+    assert set(ids(nisba_index, "الحوثيون")) == {"houthis", "aden"}
+
+
+def test_not_a_nisba_excludes_its_plural_too(nisba_index):
+    assert ids(nisba_index, "اليمن بدون الحوثي") == ["emirates"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from search.analysis.normalize import normalize_text
-from search.analysis.stem import ARTICLE_PREFIXES, INFLECTION_SUFFIXES, PRONOUN_SUFFIXES, light_stem
+from search.analysis.stem import ARTICLE_PREFIXES, INFLECTION_SUFFIXES, NISBA_ENDINGS, PRONOUN_SUFFIXES, light_stem
 from search.analysis.stopwords import is_stopword
 from search.analysis.tokenize import analyze, stem_or_none
 
@@ -75,7 +75,6 @@ def test_strips_pronoun_suffix(suffix, word):
 
 
 INFLECTION_EXAMPLES = {
-    "يه": ("سعودية", "سعود"),
     "ات": ("سيارات", "سيار"),
     "ون": ("مدرسون", "مدرس"),
     "ين": ("مدرسين", "مدرس"),
@@ -95,6 +94,54 @@ def test_every_inflection_suffix_has_an_example():
 def test_strips_inflection_suffix(suffix, example):
     word, expected = example
     assert stem(word) == expected
+
+
+NISBA_EXAMPLES = {
+    "يون": "الحوثيون",
+    "يين": "الحوثيين",
+    "يه": "السعودية",
+}
+
+
+def test_every_nisba_ending_has_an_example():
+    assert set(NISBA_EXAMPLES) == set(NISBA_ENDINGS)
+
+
+@pytest.mark.parametrize("ending, word", NISBA_EXAMPLES.items(), ids=list(NISBA_EXAMPLES))
+def test_nisba_ending_meets_the_singular(ending, word):
+    singular = word[: -len(normalize_text(ending))] + "ي"
+    assert stem(word) == stem(singular)
+    assert len(stem(word)) < len(normalize_text(singular)) - 2  # ال and ي both gone
+
+
+@pytest.mark.parametrize(
+    "family",
+    [
+        ("اليمني", "اليمنيون", "اليمنيين", "اليمنية", "يمني", "يمنيون", "يمنية"),
+        ("الحوثي", "الحوثيون", "الحوثيين", "الحوثية", "حوثيين"),
+        ("الإيراني", "الإيرانيون", "الإيرانيين", "الإيرانية", "إيرانيون"),
+        ("البريطاني", "البريطانيون", "البريطانيين", "البريطانية"),
+        ("الدولي", "الدوليين", "الدولية", "دوليون"),
+        ("الإسلامي", "الإسلاميون", "الإسلاميين", "الإسلامية"),
+        ("الأميركي", "الأميركيون", "الأميركيين", "الأميركية", "أميركيون"),
+        ("الرسمي", "الرسميون", "الرسميين", "الرسمية", "رسميين"),
+        ("الفلسطيني", "الفلسطينيون", "الفلسطينيين", "الفلسطينية"),
+    ],
+    ids=lambda family: family[0],
+)
+def test_nisba_family_has_one_stem(family):
+    assert len({stem(word) for word in family}) == 1
+
+
+def test_nisba_on_a_two_letter_base_stays_whole_in_every_form():
+    # ي alone may not leave فن, so its plural and feminine keep فني too
+    assert {stem(word) for word in ("الفني", "الفنيون", "الفنيين", "الفنية")} == {"فني"}
+
+
+def test_feminine_plural_of_a_nisba_keeps_its_yeh():
+    # يات is no nisba ending: اقتصاديات (economies) and تسميات (names) keep their ي
+    assert stem("اقتصاديات") == "اقتصادي" != stem("الاقتصاد")
+    assert stem("السعوديات") == "سعودي"
 
 
 def test_strips_pronoun_then_teh_of_teh_marbuta():
