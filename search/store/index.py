@@ -131,7 +131,8 @@ MARKER = ".arabic-search-index"
 # .jsonl records carry a digest column; the manifest names the commit it
 # describes and, for a .jsonl file, where its last read ended. 4: the schema's
 # field classes moved to search.engine.schema (Whoosh pickles them by name).
-# 5: a root level (title_root, body_root; analysis/levels.py).
+# 5: a root level (title_root, body_root; analysis/levels.py), and a nisba's
+# plural and feminine stemmed as its singular (analysis/stem.py).
 FORMAT_VERSION = 5
 MANIFEST_FILE = "manifest.json"
 PROBLEMS_FILE = "problems.json"
