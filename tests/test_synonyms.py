@@ -127,20 +127,20 @@ def test_explain_says_synonym_for_the_other_spelling(index):
 
 def test_a_user_file_beside_the_index_adds_rules_at_query_time(index):
     user_file = index.path / USER_FILE
-    assert ids(index, "الوزارة") == {"facebook"}
+    assert ids(index, "حملة") == {"facebook"}
     try:
-        user_file.write_text("الوزارة, الخارجية\n", encoding="utf-8")
-        assert ids(index, "الوزارة") == {"facebook", "ameerka"}
-        user_file.write_text("# fine\nالوزارة\n", encoding="utf-8")
+        user_file.write_text("حملة, زيارة\n", encoding="utf-8")
+        assert ids(index, "حملة") == {"facebook", "ameerka"}
+        user_file.write_text("# fine\nحملة\n", encoding="utf-8")
         with pytest.raises(SynonymsError, match=rf"^{re.escape(str(user_file))}:2: "):
-            index.search("الوزارة")
-        result = CliRunner().invoke(main, ["search", "الوزارة", "--index", str(index.path)])
+            index.search("حملة")
+        result = CliRunner().invoke(main, ["search", "حملة", "--index", str(index.path)])
         assert result.exit_code == 2
-        assert result.output.strip().splitlines() == [f"error: {user_file}:2: 'الوزارة' names one form; "
+        assert result.output.strip().splitlines() == [f"error: {user_file}:2: 'حملة' names one form; "
                                                       "list two or more, or write a => b"]
     finally:
         user_file.unlink(missing_ok=True)
-    assert ids(index, "الوزارة") == {"facebook"}
+    assert ids(index, "حملة") == {"facebook"}
 
 
 # ----- the shipped list, checked against the corpus -----------------------------
