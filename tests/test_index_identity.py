@@ -26,6 +26,7 @@ from whoosh.analysis import Filter, Token, Tokenizer
 from whoosh.fields import TEXT, Schema
 
 from search.analysis.normalize import normalize, normalize_text, normalize_with_offsets
+from search.analysis.root import word_root
 from search.analysis.stem import light_stem
 from search.analysis.stopwords import is_stopword
 from search.analysis.tokenize import TOKEN_PATTERN, tokenize
@@ -139,12 +140,28 @@ class ReferenceStemFilter(Filter):
             yield token
 
 
+class ReferenceRootFilter(Filter):
+    """Stopwords out, the rest replaced by their root, without any memo."""
+
+    def __call__(self, tokens):
+        for token in tokens:
+            if is_stopword(token.text):
+                continue
+            token.text = word_root(token.text)
+            yield token
+
+
+REFERENCE_FILTERS = {"stem": ReferenceStemFilter, "root": ReferenceRootFilter}
+
+
 def reference_schema() -> Schema:
     """build_schema() with every ArabicText field replaced by a TEXT field on the reference analyzer."""
     fields = {}
     for name, field in build_schema().items():
         if isinstance(field, ArabicText):
-            analyzer = ReferenceTokenizer() if field.level == "exact" else ReferenceTokenizer() | ReferenceStemFilter()
+            analyzer = ReferenceTokenizer()
+            if field.level in REFERENCE_FILTERS:
+                analyzer = analyzer | REFERENCE_FILTERS[field.level]()
             field = TEXT(analyzer=analyzer, stored=field.stored, phrase=True)
         fields[name] = field
     return Schema(**fields)
