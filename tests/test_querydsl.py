@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from search.analysis.levels import WEIGHTS
-from search.analysis.tokenize import stem_or_none
+from search.analysis.tokenize import root_or_none, stem_or_none
 from search.opensearch.backend import frequencies_from_response, frequency_request
 from search.opensearch.querydsl import ALL_WORDS_BONUS, APPROXIMATIONS, es_field, search_template, to_query_dsl
 from search.query.language import parse_plain, parse_query
@@ -30,7 +30,9 @@ from search.query.plan import (
     clitic_lookups,
 )
 
-W = WEIGHTS  # body_stem, body, title_stem, title
+W = WEIGHTS  # body_stem, body, body_root, title_stem, title, title_root
+PLAIN_FIELDS = ("body_stem", "body", "body_root", "title_stem", "title", "title_root")
+SURFACE = {field: weight for field, weight in W.items() if not field.endswith("_root")}  # phrases, prefixes, fuzzy
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -39,12 +41,12 @@ def query_of(text: str, **options) -> dict:
     return to_query_dsl(parse_query(text), highlight=False, **options)["query"]["bool"]
 
 
-def word(normalized: str, fields=("body_stem", "body", "title_stem", "title")) -> dict:
-    """The clause of one plain word: its stem at the stem level, its normalized form at the exact level."""
+def word(normalized: str, fields=PLAIN_FIELDS) -> dict:
+    """The clause of one plain word: its stem at the stem level, its normalized form at the exact level, its root."""
     stem = stem_or_none(normalized)
     clauses = []
     for field in fields:
-        text = stem if field.endswith("_stem") else normalized
+        text = stem if field.endswith("_stem") else root_or_none(normalized) if field.endswith("_root") else normalized
         if text is not None:
             clauses.append({"term": {es_field(field): {"value": text, "boost": W[field]}}})
     return clauses[0] if len(clauses) == 1 else {"bool": {"should": clauses}}
@@ -76,8 +78,10 @@ def test_word_is_a_weighted_should_over_both_levels():
     assert query_of("مدرسة") == {"must": [{"bool": {"should": [
         {"term": {"body.stem": {"value": stem_or_none("مدرسه"), "boost": W["body_stem"]}}},
         {"term": {"body": {"value": "مدرسه", "boost": W["body"]}}},
+        {"term": {"body_root": {"value": "درس", "boost": W["body_root"]}}},
         {"term": {"title.stem": {"value": stem_or_none("مدرسه"), "boost": W["title_stem"]}}},
         {"term": {"title": {"value": "مدرسه", "boost": W["title"]}}},
+        {"term": {"title_root": {"value": "درس", "boost": W["title_root"]}}},
     ]}}]}
 
 
@@ -90,7 +94,7 @@ def test_exact_word_has_no_stem_level():
 
 
 def test_title_field_keeps_only_title_fields():
-    assert query_of("title:داعش") == {"must": [word("داعش", ("title_stem", "title"))]}
+    assert query_of("title:داعش") == {"must": [word("داعش", ("title_stem", "title", "title_root"))]}
 
 
 def test_keywords_add_the_all_words_tier_and_the_proximity_bonus():
@@ -193,7 +197,7 @@ def test_near_is_an_unordered_span_near_unweighted_as_ours():
 def test_prefix_is_a_bounded_prefix_query_per_field():
     assert query_of("كتا*") == {"must": [{"bool": {"should": [
         {"prefix": {es_field(f): {"value": "كتا", "boost": W[f], "rewrite": f"top_terms_{MAX_EXPANSIONS}"}}}
-        for f in W
+        for f in SURFACE
     ]}}]}
 
 
@@ -202,13 +206,13 @@ def test_fuzzy_is_a_damerau_levenshtein_query_keeping_the_first_letter():
         {"fuzzy": {es_field(f): {"value": "مدرسه", "fuzziness": 2, "prefix_length": 1,
                                  "max_expansions": MAX_EXPANSIONS, "transpositions": True,
                                  "rewrite": f"top_terms_{MAX_EXPANSIONS}", "boost": W[f]}}}
-        for f in W
+        for f in SURFACE
     ]}}]}
 
 
 def test_prefix_words_share_the_query_budget():
     prefixes = " OR ".join(f"ك{letter}ت*" for letter in "ابتثجحخدذرزسشصضطظعغفقلمنهوي")
-    budget = MAX_QUERY_EXPANSIONS // 27 // len(W)
+    budget = MAX_QUERY_EXPANSIONS // 27 // len(SURFACE)
     rewrites = set(re.findall(r'"rewrite": "(top_terms_\d+)"', json.dumps(query_of(prefixes))))
     assert rewrites == {f"top_terms_{budget}"} and budget < MAX_EXPANSIONS
 
@@ -274,7 +278,7 @@ def test_search_template_renders_to_a_search_body():
     body = json.loads(rendered)
     match = body["query"]["bool"]["must"][0]["multi_match"]
     assert match["query"] == "مدرسة \"جديدة\""
-    assert match["fields"] == [f"{es_field(f)}^{w}" for f, w in WEIGHTS.items()]
+    assert match["fields"] == [f"{es_field(f)}^{w}" for f, w in SURFACE.items()]  # a cluster finds no roots
     tier = body["query"]["bool"]["should"][0]["constant_score"]
     assert tier["boost"] == ALL_WORDS_BONUS and tier["filter"]["multi_match"]["operator"] == "and"
     assert (body["from"], body["size"]) == (0, 10)

@@ -393,10 +393,13 @@ class _Planner:
     def phrase(self, phrase: Phrase) -> PlanNode:
         """The words in each field at each level; a level that leaves a word out (a stopword) is skipped.
 
-        NEAR spans are not weighted by field, as the engine has always ranked them.
+        NEAR spans are not weighted by field, as the engine has always ranked them. Not the
+        root level: a phrase asks for these words, not for others of their roots.
         """
         alternatives = []
         for field in fields_of(phrase.field):
+            if field.level.rooted:
+                continue
             texts = [field.level.word_term(w.normalized, w.exact) for w in phrase.words]
             if None in texts:
                 continue  # the stem level has no stopwords to match
