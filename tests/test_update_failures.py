@@ -30,8 +30,8 @@ SIZE_LIMIT = 1_000_000  # bytes a file may reach under the file-size limit: 3,00
 
 @pytest.fixture
 def built(tmp_path) -> tuple[Path, Path]:
-    """An index of 3,000 articles (about the word مطر) and, in its seeds folder, 6,000 more (about ثلج) to add."""
-    seeds = many_articles(tmp_path / "seeds", 3000, "مطر")
+    """An index of 3,000 articles (about the word ضباب) and, in its seeds folder, 6,000 more (about ثلج) to add."""
+    seeds = many_articles(tmp_path / "seeds", 3000, "ضباب")
     index_dir = tmp_path / "index"
     assert run_cli("index", "--seeds", seeds, "--index", index_dir, cwd=tmp_path).returncode == 0
     many_articles(seeds, 6000, "ثلج")
@@ -44,7 +44,7 @@ def assert_as_before(index_dir: Path, live: str) -> None:
     assert lock_is_free(index_dir)
     index = Index(index_dir)
     assert index.verify() is None
-    assert index.search("مطر", limit=1).total == 3000 and index.search("ثلج", limit=1).total == 0
+    assert index.search("ضباب", limit=1).total == 3000 and index.search("ثلج", limit=1).total == 0
     assert {p.name for p in index_dir.iterdir() if p.name.startswith("gen-")} <= {live, f"gen-{int(live[4:]) - 1:06d}"}
     assert not [p for p in index_dir.rglob("*") if p.name.endswith((".tmp", ".doclist", ".terms"))]
 
@@ -53,7 +53,7 @@ def assert_next_run_does_the_work(seeds: Path, index_dir: Path) -> None:
     finished = run_cli("index", "--index", index_dir, cwd=seeds, timeout=300)
     assert finished.returncode == 0, finished.stderr
     index = Index(index_dir)
-    assert index.search("ثلج", limit=1).total == 6000 and index.search("مطر", limit=1).total == 3000
+    assert index.search("ثلج", limit=1).total == 6000 and index.search("ضباب", limit=1).total == 3000
 
 
 # ---------------------------------------------------------------- writer processes
@@ -149,7 +149,7 @@ def small_disk(tmp_path):
 
 
 def test_a_really_full_disk_is_one_line_partial_files_are_removed_and_the_old_index_stays(small_disk, tmp_path):
-    seeds = many_articles(tmp_path / "seeds", 1500, "مطر")
+    seeds = many_articles(tmp_path / "seeds", 1500, "ضباب")
     index_dir = small_disk / "index"
     first = run_cli("index", "--seeds", seeds, "--index", index_dir, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
@@ -163,7 +163,7 @@ def test_a_really_full_disk_is_one_line_partial_files_are_removed_and_the_old_in
     [line] = result.stderr.splitlines()
     assert "No space left on device" in line and line.endswith("the index is as it was before it")
     assert (index_dir / "CURRENT").read_text(encoding="utf-8").strip() == live and lock_is_free(index_dir)
-    assert Index(index_dir).verify() is None and Index(index_dir).search("مطر", limit=1).total == 1500
+    assert Index(index_dir).verify() is None and Index(index_dir).search("ضباب", limit=1).total == 1500
     assert shutil.disk_usage(small_disk).free >= free_before - 64 * 1024  # the partial segment files are gone
 
 
