@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import accumulate
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 from .analysis.levels import ROOT
 from .analysis.normalize import FOLD_TABLE, OffsetMap, is_dropped, normalize_with_offsets
@@ -44,6 +44,7 @@ MAX_FUZZY_DISTANCE = 2
 # that depend on more than the word's normalized form.
 WRITTEN_FORM_RULES = ("identical", "diacritics", "letter form", "vowels")
 SYNONYM_RULE = "synonym"  # a form a synonyms rule searched for the word typed (query/synonyms.py)
+ROOT_RULE = "same root"  # a word of the typed word's root (root: words, and plain words by ROOT_PLAIN_SHARE)
 
 # The blocks whose characters the fast path knows one by one (classified
 # once, ~7 µs a character): Latin, Arabic, General Punctuation (ZWNJ,
@@ -115,16 +116,22 @@ class QueryTerms:
     def __init__(self, parsed: ParsedQuery):
         self.terms = _query_terms(parsed)
         self.needles = _needles(self.terms) if self.terms else None
-        # Words a document may hold only by their root (ROOT_PLAIN_SHARE): no needle finds those.
-        self.rooted = {term.text for term in self.terms if _root_matched(term)} if ROOT.searched_plainly() else set()
+        # Words a document may hold only by their root (ROOT_PLAIN_SHARE), each with its root
+        # term: no needle finds those.
+        self.rooted = ({term.text: root_or_none(term.normalized) for term in self.terms if _root_matched(term)}
+                       if ROOT.searched_plainly() else {})
         self.accepted: dict[str, tuple | None] = {}  # normalized word -> (first term accepting it, rule) or None
         self.accepted_by_root: dict[str, tuple | None] = {}  # the same, words of the same root accepted too
 
-    def find_matches(self, text: str, deadline: Deadline | None = None) -> list[Match]:
+    def find_matches(self, text: str, deadline: Deadline | None = None,
+                     holds_root: Callable[[str], bool] | None = None) -> list[Match]:
         """find_matches(text, parsed) for the query these terms came from.
 
         At the deadline, the matches found so far (a word not yet tried
         costs a fuzzy query an edit distance for each of its fuzzy words).
+        holds_root(root term) says whether the text holds a word of that
+        root (its document's root postings): when it holds none of the
+        missing words' roots, reading every token again would find nothing.
         """
         if not self.terms:
             return []
@@ -132,10 +139,17 @@ class QueryTerms:
             matches = self._matches(text, _tokens(text), deadline)
         else:
             matches = self._matches(text, _candidate_tokens(_view(text), self.needles), deadline)
-        if self.rooted - {match.term for match in matches}:
-            # A word found in no form of its stem is here by its root (مدارس for مدرسة): every
-            # token is read again, words of a query word's root accepted too.
-            return self._matches(text, _tokens(text), deadline, by_root=True)
+        missing = self.rooted.keys() - {match.term for match in matches}
+        if missing and (holds_root is None or any(holds_root(self.rooted[word]) for word in missing)):
+            # A word found in no form of its stem may be here by its root (مدارس for مدرسة): the
+            # words matched so far and every word of a query word's root are read again, words of
+            # the same root accepted too (no other word can be).
+            roots = {root for root in self.rooted.values() if root}
+            matched_at = {match.start for match in matches}
+            tokens = [token for token in _tokens(text) if token[0] in matched_at or root_or_none(token[2]) in roots]
+            by_root = self._matches(text, tokens, deadline, by_root=True)
+            if any(match.term in missing and match.rule == ROOT_RULE for match in by_root):
+                return by_root
         return matches
 
     def _matches(self, text: str, tokens, deadline: Deadline | None, by_root: bool = False) -> list[Match]:
@@ -284,13 +298,13 @@ def _match_rule(term, original: str, normalized: str, by_root: bool = False) -> 
         return "letter form"
     if word.root:
         root = root_or_none(word.normalized)
-        return "same root" if root is not None and root_or_none(normalized) == root else None
+        return ROOT_RULE if root is not None and root_or_none(normalized) == root else None
     if word.exact or word.stem is None:
         return None
     stem = stem_or_none(normalized)
     if stem != word.stem:
         if by_root and _root_matched(word) and root_or_none(normalized) == root_or_none(word.normalized):
-            return "same root"
+            return ROOT_RULE
         return None
     # Only the front differs (والمدرسة for مدرسة): a prefix; anything else: the stem rule.
     return "prefix" if _strip_prefix(normalized) == _strip_prefix(word.normalized) else "stem"

@@ -316,7 +316,8 @@ def reference_matches(text: str, parsed, tokens=None, stem_span=None) -> list:
     """find_matches the plain way: every token tried against every term, in order.
 
     When a plain word matches no token by its stem, every token is tried
-    again with words of the same root accepted (ROOT_PLAIN_SHARE above 0).
+    again with words of the same root accepted (ROOT_PLAIN_SHARE above 0);
+    that second pass stands if it found such a word by its root.
     stem_span: how a match's stem is located (snippets._stem_span unless given).
     """
     from search.analysis.levels import ROOT
@@ -329,8 +330,11 @@ def reference_matches(text: str, parsed, tokens=None, stem_span=None) -> list:
     matches = _reference_pass(text, terms, tokens, stem_span, by_root=False)
     rooted = {t.text for t in terms if isinstance(t, Word) and not t.exact and not t.root and t.stem is not None
               and t.vowels is None and t.synonym_of is None}
-    if ROOT.searched_plainly() and rooted - {m.term for m in matches}:
-        return _reference_pass(text, terms, tokens, stem_span, by_root=True)
+    missing = rooted - {m.term for m in matches}
+    if ROOT.searched_plainly() and missing:
+        by_root = _reference_pass(text, terms, tokens, stem_span, by_root=True)
+        if any(m.term in missing and m.rule == "same root" for m in by_root):
+            return by_root
     return matches
 
 

@@ -21,6 +21,7 @@ from search.analysis.tokenize import root_positions
 from search.opensearch.export import bulk_lines, field_mappings, index_body
 from search.query.language import parse_query
 from search.query.plan import Expansion, Terms, plan_query, walk
+from search.snippets import find_matches
 
 ARTICLES = [
     {"id": "schools", "title": "التعليم في القرى", "source": "okaz", "date": "2015-07-21 09:00:00",
@@ -99,6 +100,25 @@ def test_a_plain_word_finds_the_broken_plural_after_its_own_forms(index):
     assert [hit.id for hit in hits] == ["school", "schools"]
     assert [(m.original, m.rule) for m in hits[1].matches] == [("مدارس", "same root")]
     assert [m.rule for m in hits[0].matches] == ["prefix"]  # المدرسة: its stem, not its root, is shown
+
+
+def test_a_words_root_mates_are_marked_whatever_other_words_the_query_has():
+    """Root mates are marked only when a word is in the text by its root alone, not because another word is missing."""
+    text = "زار الأمير المدرسة ومدارس أخرى في الرياض."
+    alone = [(m.original, m.rule) for m in find_matches(text, parse_query("مدرسة"))]
+    with_absent_word = [(m.original, m.rule) for m in find_matches(text, parse_query("مدرسة كتاب"))]
+    assert alone == with_absent_word == [("المدرسة", "prefix")]
+    by_root_alone = [(m.original, m.rule) for m in find_matches("افتتحت عشر مدارس جديدة.", parse_query("مدرسة كتاب"))]
+    assert by_root_alone == [("مدارس", "same root")]
+
+
+@pytest.mark.parametrize("query", ["مدرسة", "مدرسة كتاب", "كتاب", "الكتب مكتبة", "root:كتاب", "مدرسة الرياض"])
+def test_snippets_asking_the_index_for_roots_mark_what_reading_the_text_marks(index, query):
+    """A hit's matches skip the root pass when the document's root postings say it would find nothing."""
+    for hit in index.search(query, limit=50).hits:
+        body = index.article(hit.id).body
+        read = [(m.original, m.rule) for m in find_matches(body, parse_query(query))]
+        assert [(m.original, m.rule) for m in hit.matches] == read, hit.id
 
 
 def test_root_search_finds_books_library_and_writer(index):

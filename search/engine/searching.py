@@ -27,11 +27,13 @@ import numbers
 import threading
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 from whoosh import query as wq
 from whoosh.collectors import FilterCollector, TimeLimit, WrappingCollector
 
+from ..analysis.levels import ROOT
 from ..deadline import Deadline, SearchStopped
 from ..query.language import QueryError, parse_date, parse_plain, parse_query
 from ..query.vowels import holds_vocalized
@@ -163,7 +165,7 @@ def run_search(opened, text: str, options: SearchOptions, synonyms: Synonyms = N
     facets = _source_facets(arrays, found.ids)
     terms = QueryTerms(parsed)  # shared by the hits' snippets
     hits = [
-        _make_hit(rank, arrays.stored_fields(docnum), score, terms, deadline)
+        _make_hit(rank, arrays.stored_fields(docnum), score, terms, deadline, body_holds_root(arrays, docnum))
         for rank, (docnum, score) in enumerate(ranked[(page - 1) * limit: wanted], (page - 1) * limit + 1)
     ]
     suggestion = suggest_correction(arrays, parsed, deadline) if total < FEW_HITS else None  # memoised lookups
@@ -171,6 +173,18 @@ def run_search(opened, text: str, options: SearchOptions, synonyms: Synonyms = N
     return SearchResults(text, total, hits, page, limit, suggestion, facets,
                          round(time.perf_counter() - started, 4), deadline.reached,
                          total_all, None if total_all is None else total - total_all, plan.notes)
+
+
+def body_holds_root(arrays, docnum: int) -> Callable[[str], bool]:
+    """Whether this document's body holds a word of a root: its root postings (memoised per term)."""
+    field = ROOT.field("body")
+
+    def holds(root: str) -> bool:
+        ids = arrays.term(field, root).ids
+        at = int(np.searchsorted(ids, docnum))
+        return at < len(ids) and int(ids[at]) == docnum
+
+    return holds
 
 
 def vocalized_documents(arrays, ids: np.ndarray, words, deadline: Deadline) -> np.ndarray:
@@ -260,10 +274,11 @@ def _source_facets(arrays, ids: np.ndarray) -> dict[str, int]:
     return dict(sorted(found.items(), key=lambda item: (-item[1], item[0])))
 
 
-def _make_hit(rank: int, fields: dict, score: float, terms: QueryTerms, deadline: Deadline) -> Hit:
+def _make_hit(rank: int, fields: dict, score: float, terms: QueryTerms, deadline: Deadline,
+              holds_root: Callable[[str], bool]) -> Hit:
     """A Hit with a snippet of the original body (or title) around the best passage (its start, past the deadline)."""
     body = fields.get("body") or ""
-    matches = [] if deadline.expired() else terms.find_matches(body, deadline)
+    matches = [] if deadline.expired() else terms.find_matches(body, deadline, holds_root)
     snippet = best_snippet(body, matches)
     return Hit(
         rank=rank, id=fields["id"], score=score, title=fields.get("title") or "",
