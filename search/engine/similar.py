@@ -35,7 +35,7 @@ from ..snippets import QueryTerms
 from ..spelling import spellings_in
 from .evaluate import Evaluator, Matches, exclude
 from .scoring import lucene_idf
-from .searching import SCORING, SearchOptions, _make_hit, _source_facets, top_documents
+from .searching import SCORING, SearchOptions, _make_hit, _source_facets, body_holds_root, top_documents
 
 MAX_QUERY_TERMS = 25  # Lucene's default: enough to name a subject, few enough to stay fast
 MIN_TERM_FREQUENCY = 2  # a word the article uses once is rarely its subject
@@ -143,7 +143,7 @@ def run_similar(opened, docnum: int, options: SearchOptions, exclude_duplicates:
         return stopped()
     terms = QueryTerms(parse_plain(looked_for))
     hits = [
-        _make_hit(rank, arrays.stored_fields(number), score, terms, deadline)
+        _make_hit(rank, arrays.stored_fields(number), score, terms, deadline, body_holds_root(arrays, number))
         for rank, (number, score) in enumerate(ranked[(page - 1) * limit: wanted], (page - 1) * limit + 1)
     ]
     return SearchResults(looked_for, found.count(), hits, page, limit, None, _source_facets(arrays, found.ids),
