@@ -101,12 +101,23 @@ def _sharing_its_start(reader, word: str, deadline: Deadline | None):
 
 
 def suggest_correction(reader, parsed: ParsedQuery, deadline: Deadline | None = None) -> str | None:
-    """The query with each misspelt content word replaced, or None when nothing changes (or at the deadline)."""
+    """The query with each misspelt content word replaced, or None when nothing changes (or at the deadline).
+
+    Only the words typed are corrected: a synonym's other forms (synonym_of)
+    are not, and a word is no typo when the index holds one of its forms.
+    """
     changed = False
     corrected = []
+    forms: dict[str, list] = {}
+    for word in parsed.words:
+        if word.synonym_of is not None:
+            forms.setdefault(word.synonym_of, []).append(word)
     try:
         for word in parsed.words:
-            better = suggest_word(reader, word.normalized, deadline) if _unknown_stem(reader, word.stem) else None
+            if word.synonym_of is not None:
+                continue
+            unknown = all(_unknown_stem(reader, form.stem) for form in [word, *forms.get(word.text, [])])
+            better = suggest_word(reader, word.normalized, deadline) if unknown else None
             corrected.append(written_form(reader, better) if better else word.text)
             changed = changed or better is not None
     except SearchStopped:
