@@ -31,6 +31,7 @@ from search.analysis.levels import FIELD_NAMED
 from search.engine.postings import IndexArrays, VarBytesColumnFile, decode_positions
 from search.engine.searching import SCORING, top_documents
 from search.query.language import parse_query
+from search.query.synonyms import default_synonyms, expand_synonyms
 
 REPO = Path(__file__).resolve().parent.parent
 DAYS = REPO.parent / "shared" / "corpora" / "saudinewsnet" / "dataset"
@@ -44,6 +45,8 @@ QUERIES = [
     "date:2015-07-21..2015-07-22 الرياض", "الرياض NEAR/3 أمطار", "كلمةغيرموجودةابدا",
     "ألوان جديدة", '"ألوان جديدة"', "٢٠١٥", "2015",
 ]
+
+SYNONYM_QUERIES = ["أمريكا", "أميركا الرياض", "title:أمريكا", "فيسبوك", '"أمريكا" -إيران']  # shipped rules (Blended)
 
 
 def _day_json(name: str, target: Path) -> Path:
@@ -95,11 +98,11 @@ def test_the_fixture_has_segments_and_deletions(index):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("text", QUERIES)
+@pytest.mark.parametrize("text", QUERIES + SYNONYM_QUERIES)
 def test_matches_and_scores_equal_whooshs(index, text):
     opened = index._readers.opened()
     with opened.searcher(weighting=SCORING) as searcher:
-        plan = to_whoosh(parse_query(text), searcher.reader())
+        plan = to_whoosh(expand_synonyms(parse_query(text), default_synonyms()), searcher.reader())
         evaluator = Evaluator(opened.arrays(), searcher.reader(), SCORING, lambda: opened.searcher(weighting=SCORING))
         for query in [plan.query] + ([plan.all_words] if plan.all_words is not None else []) + plan.filters:
             expected = whoosh_matches(searcher, query)

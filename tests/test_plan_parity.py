@@ -15,6 +15,9 @@ from the renderers:
   first N index terms of the field, a fuzzy word's weighted as our
   engine weighs them (compile.fuzzy_ranking; tests cannot run a cluster;
   the difference for fuzzy words is in querydsl.APPROXIMATIONS);
+- a synonym's forms scored as one term (Blended) read as the OR of
+  their terms, which is what the cluster is sent (the scores differ: see
+  querydsl.APPROXIMATIONS);
 - a ``function_score`` whose k-th function filters for at least k of n
   parts with weight (k / n) ** e is our coordination of those parts;
 - the all-words tier is the ``constant_score`` clause, filters are the
@@ -37,11 +40,12 @@ from search import Index
 from search.analysis.levels import FIELDS
 from search.engine.compile import fuzzy_ranking
 from search.engine.compile import render as render_whoosh
-from search.engine.scoring import Coordinated
+from search.engine.scoring import Blended, Coordinated
 from search.opensearch.querydsl import ALL_WORDS_BONUS, to_query_dsl
 from search.opensearch.querydsl import render as render_dsl
 from search.query.language import parse_plain, parse_query
-from search.query.plan import Bonus, Expansion, Filter, Group, Span, Terms, Without, plan_query, walk
+from search.query.plan import Blend, Bonus, Expansion, Filter, Group, Span, Terms, Without, plan_query, walk
+from search.query.synonyms import default_synonyms, expand_synonyms
 
 ARTICLES = [
     {"id": "disease", "title": "صحة عامة", "source": "okaz", "date": "2015-07-11 08:00:00",
@@ -102,7 +106,12 @@ QUERIES = [
     "source:sabq date:2015-08",
     # read as plain words, operators and quotes ignored
     "plain:ما هي عاصمة السعودية؟", "plain:مدرسة OR \"جديدة\" -بمرض",
+    # the shipped synonyms: one-word forms blend per field; a phrase among the forms is any of them
+    "أمريكا مدرسة", "أميركا -داعش", "فيسبوك الرياض",
 ]
+
+
+SYNONYMS = default_synonyms()
 
 
 @pytest.fixture(scope="module")
@@ -119,8 +128,10 @@ def arrays(tmp_path_factory):
 
 
 def parsed_of(text: str):
-    """The query parsed as the engine does; "plain:" marks one read as plain words (cli.py search --plain)."""
-    return parse_plain(text.removeprefix("plain:")) if text.startswith("plain:") else parse_query(text)
+    """The query parsed and its synonyms expanded as the engine does; "plain:" marks one read as plain words
+    (cli.py search --plain)."""
+    parsed = parse_plain(text.removeprefix("plain:")) if text.startswith("plain:") else parse_query(text)
+    return expand_synonyms(parsed, SYNONYMS)
 
 
 # ----- the neutral form ---------------------------------------------------------
@@ -169,6 +180,8 @@ def from_whoosh(q) -> tuple:
     if kind is SpanNear2:
         return ("span", q.qs[0].fieldname, tuple(t.text for t in q.qs), q.slop - 1, q.ordered,
                 weight(getattr(q, "boost", 1.0)))
+    if kind is Blended:
+        return flat("any", [("term", q.fieldname, text, weight(q.boost)) for text in q.texts])
     if kind is Coordinated:
         return ("coordinated", round(q.exponent, 6), tuple(from_whoosh(c) for c in q.subqueries))
     if kind is wq.Or:
@@ -325,6 +338,8 @@ def plan_elements(plan, arrays) -> set:
     for node in [*walk(plan.query), *walk(plan.all_words)]:
         if isinstance(node, Terms):
             found |= {("term", t.field, t.text, weight(t.weight)) for t in node.terms}
+        elif isinstance(node, Blend):
+            found |= {("term", field, text, weight(w)) for field, texts, w in node.fields for text in texts}
         elif isinstance(node, Span):
             found.add(("span", node.field, node.texts, node.slop, node.ordered, weight(node.weight)))
         elif isinstance(node, Expansion):
@@ -360,6 +375,12 @@ def test_both_backends_render_the_same_plan(text, arrays):
     assert (ours[1] is None) == (cluster[1] is None) == (plan.all_words is None)
 
 
+def is_word_or_phrase(group: Group) -> bool:
+    """Any of a word and a phrase: a synonym with a phrase among its forms (فيسبوك, فيس بوك)."""
+    phrases = [c for c in group.children if isinstance(c, Group) and all(isinstance(s, Span) for s in c.children)]
+    return group.op == "any" and bool(phrases) and any(isinstance(c, Terms) for c in group.children)
+
+
 def test_the_queries_exercise_every_element_of_a_plan(arrays):
     """Watch the parity test's coverage: each kind of plan node, each operator, clitics, tiers and questions."""
     seen = set()
@@ -375,6 +396,13 @@ def test_the_queries_exercise_every_element_of_a_plan(arrays):
                 seen |= {"=exact"} if node.word.exact else set()
                 seen |= {"title:"} if node.word.field else set()
                 seen |= {"root:"} if node.word.root else set()
+            elif isinstance(node, Blend):
+                seen.add("synonym")
+            elif isinstance(node, Group):
+                seen.add(node.op)
+                seen |= {"exclusion"} if node.excluded else set()
+                seen |= {"excluded filter"} if any(isinstance(e, Filter) for e in node.excluded) else set()
+                seen |= {"synonym phrase"} if is_word_or_phrase(node) else set()
             elif isinstance(node, Span):
                 seen.add("proximity" if node.weight < min(f.weight for f in FIELDS) else
                          "phrase" if node.ordered else "near")
@@ -382,17 +410,14 @@ def test_the_queries_exercise_every_element_of_a_plan(arrays):
             elif isinstance(node, Expansion):
                 seen.add(node.kind)
                 seen |= {"shared budget"} if node.per_field < 256 else set()
-            elif isinstance(node, Group):
-                seen.add(node.op)
-                seen |= {"exclusion"} if node.excluded else set()
-                seen |= {"excluded filter"} if any(isinstance(e, Filter) for e in node.excluded) else set()
             elif isinstance(node, Bonus):
                 seen.add("bonus")
             elif isinstance(node, Without):
                 seen.add("not alone")
     assert seen >= {"question", "keywords", "tier", "source filter", "date filter", "clitic", "word", "=exact",
                     "title:", "root:", "proximity", "phrase", "near", "slop", "prefix", "fuzzy", "shared budget", "all",
-                    "any", "coordinated", "exclusion", "excluded filter", "bonus", "not alone"}, seen
+                    "any", "coordinated", "exclusion", "excluded filter", "bonus", "not alone", "synonym",
+                    "synonym phrase"}, seen
     assert len(QUERIES) >= 40
 
 

@@ -143,6 +143,43 @@ def test_a_user_file_beside_the_index_adds_rules_at_query_time(index):
     assert ids(index, "حملة") == {"facebook"}
 
 
+SPELLINGS = [  # أمريكا written in five articles, أميركا in one; the rest of each text alike
+    *({"id": f"common-{n}", "title": "تصريح", "source": "okaz", "date": f"2015-07-2{n} 09:00:00",
+       "text": f"قال المتحدث إن أمريكا تدعم الحل السياسي في {place}"}
+      for n, place in enumerate(["اليمن", "سوريا", "ليبيا", "العراق", "لبنان"])),
+    {"id": "rare", "title": "تصريح", "source": "okaz", "date": "2015-07-26 09:00:00",
+     "text": "قال المتحدث إن أميركا تدعم الحل السياسي في السودان"},
+    {"id": "both", "title": "تصريح", "source": "okaz", "date": "2015-07-27 09:00:00",
+     "text": "اسم أمريكا يكتب أيضا أميركا في بعض الصحف"},
+    {"id": "twice", "title": "تصريح", "source": "okaz", "date": "2015-07-28 09:00:00",
+     "text": "اسم أمريكا يكتب أيضا أمريكا في بعض الصحف"},
+]
+
+
+def test_a_synonyms_spellings_score_as_one_word(tmp_path):
+    """Lucene's SynonymQuery: the rarer spelling is not worth more, nor writing both spellings."""
+    scores = {hit.id: hit.score for hit in index_of(tmp_path, SPELLINGS).search("أمريكا", limit=20).hits}
+    assert set(scores) == {article["id"] for article in SPELLINGS}
+    assert scores["rare"] == pytest.approx(scores["common-0"], rel=1e-9)
+    assert scores["both"] == pytest.approx(scores["twice"], rel=1e-9)
+    assert scores["twice"] > scores["common-0"]  # twice the word in a text as long still counts
+
+
+def test_either_spelling_ranks_alike(tmp_path):
+    built = index_of(tmp_path, SPELLINGS)
+    common, rare = ({hit.id: hit.score for hit in built.search(query, limit=20).hits} for query in ("أمريكا", "أميركا"))
+    assert common == pytest.approx(rare, rel=1e-9)
+
+
+def test_did_you_mean_corrects_only_the_words_typed(tmp_path):
+    """A spelling the index lacks is no typo when its synonym is found, and the other forms are not echoed."""
+    built = index_of(tmp_path, [article for article in SPELLINGS if article["id"] == "rare"])  # أميركا only
+    for query in ("أمريكا", "أميركا", "أمريكا السياسي"):
+        results = built.search(query)
+        assert [hit.id for hit in results.hits] == ["rare"] and results.suggestion is None, query
+    assert built.search("أميركا السياسي المتحدت").suggestion == "أميركا السياسي المتحدث"
+
+
 # ----- the shipped list, checked against the corpus -----------------------------
 
 

@@ -18,9 +18,9 @@ from whoosh.query.spans import SpanNear2
 from ..deadline import Deadline
 from ..distance import arabic_edit_distance
 from ..query.language import ParsedQuery
-from ..query.plan import Bonus, Expansion, Filter, Group, PlanNode, QueryPlan, Span, Terms, Without, plan_query
+from ..query.plan import Blend, Bonus, Expansion, Filter, Group, PlanNode, QueryPlan, Span, Terms, Without, plan_query
 from .postings import IndexArrays
-from .scoring import Coordinated, lucene_idf
+from .scoring import Blended, Coordinated, lucene_idf
 
 
 @dataclass
@@ -70,6 +70,10 @@ class _Renderer:
         if isinstance(node, Terms):
             terms = [wq.Term(t.field, t.text, boost=t.weight) for t in node.terms]
             return terms[0] if len(terms) == 1 else wq.Or(terms)
+        if isinstance(node, Blend):
+            fields = [wq.Term(field, texts[0], boost=weight) if len(texts) == 1 else Blended(field, texts, weight)
+                      for field, texts, weight in node.fields]
+            return fields[0] if len(fields) == 1 else wq.Or(fields)
         if isinstance(node, Span):
             return span_query(node)
         if isinstance(node, Expansion):

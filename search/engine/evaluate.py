@@ -31,7 +31,7 @@ from whoosh.query.spans import Span, SpanNear2, bisect_spans
 
 from ..deadline import Deadline
 from .postings import IndexArrays
-from .scoring import Coordinated, LuceneBM25, lucene_idf
+from .scoring import Blended, Coordinated, LuceneBM25, lucene_idf
 from .scoring import bm25 as bm25_score  # the inner bm25() below builds Matches
 
 
@@ -111,6 +111,8 @@ class Evaluator:
             return self._term(query)
         if kind is Coordinated:
             return self._coordinated(query)
+        if kind is Blended:
+            return self._blended(query)
         if kind is wq.Or:
             return self._or(query)
         if kind is wq.And:
@@ -156,6 +158,30 @@ class Evaluator:
             return Matches(postings.ids, bm25_score(idf, tf, length, average_length, b, k1))  # arrays, elementwise
 
         return self.arrays.scores((fieldname, text, b, k1), bm25)
+
+    def _blended(self, query: Blended) -> Matches:
+        """One field's terms as one: frequencies summed per document, the idf of the commonest
+        (BlendedMatcher's scores)."""
+        fieldname = query.fieldname
+        every = [self.arrays.term(fieldname, text) for text in query.texts]
+        postings = [found for found in every if len(found.ids)]
+        if not postings:
+            return NOTHING
+        ids = np.concatenate([found.ids for found in postings])
+        tf = np.concatenate([found.weights for found in postings])
+        order = ids.argsort(kind="stable")
+        ids, tf = ids[order], tf[order]
+        starts = np.concatenate(([True], ids[1:] != ids[:-1])).nonzero()[0]
+        ids, tf = ids[starts], np.add.reduceat(tf, starts)
+        if not self.reader.schema[fieldname].scorable:
+            return Matches(ids, tf * query.boost)
+        b = self.scoring.field_b.get(fieldname, self.scoring.B)
+        documents = self.reader.doc_count_all()
+        idf = lucene_idf(documents, max(found.doc_frequency for found in every))  # deleted ones counted, as Whoosh
+        average_length = self.reader.field_length(fieldname) / (documents or 1) or 1
+        length = self.arrays.lengths(fieldname)[ids]
+        scores = bm25_score(idf, tf, length, average_length, b, self.scoring.K1)
+        return Matches(ids, scores * query.boost if query.boost != 1.0 else scores)
 
     def _every(self, query: wq.Every) -> Matches:
         """Every live document, each scored its boost (Whoosh's ListMatcher of all documents)."""

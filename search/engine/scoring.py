@@ -15,6 +15,9 @@ hold times the share of the query's words they contain, raised to a small
 power: complete matches rank above partial ones of similar weight, and a
 partial match with much stronger evidence can still pass them (the
 ranking of question-style queries, see query/plan.py).
+
+``Blended`` is several terms of one field scored as one, Lucene's
+SynonymQuery: the forms of a synonym (query/plan.py's Blend).
 """
 
 from __future__ import annotations
@@ -142,3 +145,68 @@ class CoordinationMatcher(WrappingMatcher):
     def score(self):
         share = self.matched_parts() / self.total
         return self.child.score() * self.boost * share ** self.exponent
+
+
+class Blended(wq.Or):
+    """Terms of one field scored as one term: their frequencies in a document summed, BM25 with
+    the idf of the term in the most documents (Lucene's SynonymQuery; plan.Blend)."""
+
+    def __init__(self, fieldname: str, texts, boost: float = 1.0):
+        super().__init__([wq.Term(fieldname, text) for text in texts], boost=boost)
+        self.fieldname = fieldname
+        self.texts = tuple(texts)
+
+    def __eq__(self, other):
+        return type(other) is type(self) and (self.fieldname, self.texts, self.boost) == (
+            other.fieldname, other.texts, other.boost)
+
+    __hash__ = wq.Or.__hash__
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.fieldname!r}, {self.texts!r}, boost={self.boost!r})"
+
+    def apply(self, fn):
+        return self  # its parts are its terms, not queries to rewrite
+
+    def normalize(self):
+        return self  # Or.normalize would flatten it into a plain Or
+
+    def matcher(self, searcher, context=None):
+        context = context.set(needs_current=True) if context is not None else None
+        parts = [part.matcher(searcher, context) for part in self.subqueries]
+        parts = [part for part in parts if part.is_active()]
+        if not parts:
+            return NullMatcher()
+        parent = searcher.get_parent()
+        commonest = max(self.texts, key=lambda text: parent.doc_frequency(self.fieldname, text))
+        scorer = searcher.weighting.scorer(searcher, self.fieldname, commonest)
+        return BlendedMatcher(parts, scorer, self.boost)
+
+
+class BlendedMatcher(WrappingMatcher):
+    """A union of one field's term matchers, each document scored once on their summed frequency."""
+
+    def __init__(self, parts, scorer, boost: float = 1.0):
+        self.parts = parts
+        self.scorer = scorer  # the commonest term's: its idf is the blend's
+        union = parts[0] if len(parts) == 1 else make_binary_tree(UnionMatcher, parts)
+        super().__init__(union, boost=boost)
+
+    def copy(self):
+        return type(self)([part.copy() for part in self.parts], self.scorer, self.boost)
+
+    def replace(self, minquality=0):
+        return self if self.is_active() else NullMatcher()
+
+    def supports_block_quality(self):
+        return False
+
+    def weight(self):
+        current = self.child.id()
+        return sum(part.weight() for part in self.parts if part.is_active() and part.id() == current)
+
+    def score(self):
+        current = self.child.id()
+        if not isinstance(self.scorer, LuceneBM25Scorer):
+            return self.weight() * self.boost  # an unscored field: its frequency, as WeightScorer
+        return self.boost * self.scorer._score(self.weight(), self.scorer.dfl(current))

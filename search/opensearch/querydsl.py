@@ -28,6 +28,7 @@ from ..query.plan import (
     MAX_EXPANSIONS,
     PREFIX_POSTINGS,
     MAX_QUERY_EXPANSIONS,
+    Blend,
     Bonus,
     Expansion,
     Filter,
@@ -74,6 +75,10 @@ APPROXIMATIONS = (
     f"keeps the first N within the distance in term order, each boosted by its Arabic-aware similarity (a "
     f"look-alike letter half an edit) and scored with the idf of the commonest of them (Lucene's blended "
     f"frequencies).",
+    "**Synonyms**: ours scores a synonym's forms in one field as one term, as Lucene's SynonymQuery "
+    "does (their frequencies summed, the idf of the commonest form); the cluster is sent each form's "
+    "term and sums their scores, so there a rarer spelling weighs more, and an article that writes "
+    "both spellings ranks higher.",
     "**Clitic alternatives** (بمرض also searches مرض): decided on the cluster's own document counts, "
     "asked in one `size: 0` search before the query: the same counts as ours, except for words that "
     "Lucene's stemmer stemmed in a `--changes-since` update.",
@@ -95,6 +100,9 @@ def render(node: PlanNode) -> dict:
     """The Query DSL clause of a plan node."""
     if isinstance(node, Terms):
         return either([{"term": {es_field(t.field): {"value": t.text, "boost": t.weight}}} for t in node.terms])
+    if isinstance(node, Blend):
+        return either([{"term": {es_field(field): {"value": text, "boost": weight}}}
+                       for field, texts, weight in node.fields for text in texts])
     if isinstance(node, Span):
         return span_clause(node)
     if isinstance(node, Expansion):

@@ -39,8 +39,12 @@ Plain words are ranked in one of two ways, by the kind of query:
 Neighbouring plain words found close together in a body add a small
 bonus (PROXIMITY_SLOP, PROXIMITY_WEIGHT). Prefix and fuzzy words expand
 to at most a budget of index terms per field. source: and date: parts
-filter without scoring. A word or phrase a synonyms rule matched
-(synonyms.py) is any of its forms, each planned as the word or phrase it is.
+filter without scoring. A word a synonyms rule matched (synonyms.py) is
+any of its forms, and in each field their terms count as one term
+(Blend): أمريكا and أميركا are one word spelled two ways, so neither
+spelling is worth more for being rarer, nor an article for writing both.
+A rule with a phrase among its forms is any of them, each planned as the
+word or phrase it is.
 """
 
 from __future__ import annotations
@@ -141,6 +145,19 @@ class Terms:
 
 
 @dataclass(eq=False, slots=True)
+class Blend:
+    """A synonym's forms, all single words: documents holding any of their terms.
+
+    In each field the forms' terms are scored as one term, as Lucene's
+    SynonymQuery does: their frequencies summed, the idf of the most
+    frequent. Scores are summed over the fields, as for Terms.
+    """
+
+    forms: tuple[Word, ...]
+    fields: tuple[tuple[str, tuple[str, ...], float], ...]  # (field, its distinct texts, weight)
+
+
+@dataclass(eq=False, slots=True)
 class Span:
     """Terms of one field in order (or any order), at most ``slop`` words between neighbours."""
 
@@ -205,7 +222,7 @@ class Without:
     child: "PlanNode"
 
 
-PlanNode = Union[Terms, Span, Expansion, Filter, Group, Bonus, Without]
+PlanNode = Union[Terms, Blend, Span, Expansion, Filter, Group, Bonus, Without]
 
 
 @dataclass
@@ -291,7 +308,7 @@ class _Planner:
         if isinstance(node, Phrase):
             return self.phrase(node)
         if isinstance(node, Synonym):
-            return self.combine(node.forms, "any")  # any form matches; a document holding several sums them
+            return self.synonym(node)
         if isinstance(node, (Prefix, Fuzzy)):
             return self.expansion(node)
         if isinstance(node, (SourceFilter, DateRange)):
@@ -379,6 +396,22 @@ class _Planner:
                 if alternative is not None and alternative != text:
                     terms.append(Term(field.name, alternative, field.weight * CLITIC_WEIGHT))
         return Terms(word, tuple(terms), remainder)
+
+    def synonym(self, node: Synonym) -> PlanNode | None:
+        """A Blend of single-word forms; with a phrase among them, any form, their scores summed.
+
+        A form's terms blend with the other forms' terms of the same field
+        and weight (a clitic alternative weighted otherwise stays apart).
+        """
+        if not all(isinstance(form, Word) for form in node.forms):
+            return self.combine(node.forms, "any")
+        fields: dict[tuple[str, float], list[str]] = {}
+        for form in node.forms:
+            for term in self.word(form).terms:
+                texts = fields.setdefault((term.field, term.weight), [])
+                if term.text not in texts:
+                    texts.append(term.text)
+        return Blend(node.forms, tuple((field, tuple(texts), weight) for (field, weight), texts in fields.items()))
 
     def clitic_remainder(self, word: Word) -> str | None:
         """The word without a glued ب ل ك ف, when the vocabulary holds its stem in more documents."""
