@@ -80,7 +80,6 @@ INFLECTION_EXAMPLES = {
     "ين": ("مدرسين", "مدرس"),
     "ان": ("مدرسان", "مدرس"),
     "ه": ("مدرسة", "مدرس"),
-    "ي": ("سعودي", "سعود"),
     "ت": ("مدرستها", "مدرس"),
     "ا": ("أمطاراً", "امطار"),
 }
@@ -110,8 +109,7 @@ def test_every_nisba_ending_has_an_example():
 @pytest.mark.parametrize("ending, word", NISBA_EXAMPLES.items(), ids=list(NISBA_EXAMPLES))
 def test_nisba_ending_meets_the_singular(ending, word):
     singular = word[: -len(normalize_text(ending))] + "ي"
-    assert stem(word) == stem(singular)
-    assert len(stem(word)) < len(normalize_text(singular)) - 2  # ال and ي both gone
+    assert stem(word) == stem(singular) == normalize_text(singular)[len("ال"):]  # ال gone, ي kept
 
 
 @pytest.mark.parametrize(
@@ -141,7 +139,19 @@ def test_nisba_on_a_two_letter_base_stays_whole_in_every_form():
 def test_feminine_plural_of_a_nisba_keeps_its_yeh():
     # يات is no nisba ending: اقتصاديات (economies) and تسميات (names) keep their ي
     assert stem("اقتصاديات") == "اقتصادي" != stem("الاقتصاد")
-    assert stem("السعوديات") == "سعودي"
+    assert stem("السعوديات") == "سعودي" == stem("السعودية")
+
+
+@pytest.mark.parametrize("nisba, nisba_stem, noun", [
+    ("المدنية", "مدني", "مدن"), ("القمرية", "قمري", "قمر"), ("العملية", "عملي", "عمل"), ("اليمني", "يمني", "اليمن"),
+])
+def test_a_nisba_keeps_its_yeh_apart_from_the_bare_noun(nisba, nisba_stem, noun):
+    # المدنية (civil) is no form of مدن (cities); اليمني meets اليمن at the root level instead
+    assert stem(nisba) == nisba_stem != stem(noun)
+
+
+def test_a_nisba_and_its_feminine_plural_meet():
+    assert stem("العملية") == stem("العمليات") == stem("عمليتها")
 
 
 def test_strips_pronoun_then_teh_of_teh_marbuta():
