@@ -132,7 +132,7 @@ def test_nisba_family_has_one_stem(family):
 
 
 def test_nisba_on_a_two_letter_base_stays_whole_in_every_form():
-    # ي alone may not leave فن, so its plural and feminine keep فني too
+    # a base of two letters is enough for a nisba reading, and every form keeps the ي: فني, never فن
     assert {stem(word) for word in ("الفني", "الفنيون", "الفنيين", "الفنية")} == {"فني"}
 
 
