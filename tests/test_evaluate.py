@@ -29,6 +29,7 @@ from search.engine.compile import to_whoosh
 from search.engine.evaluate import Evaluator, Matches, common, pairs_within, spans_match
 from search.analysis.levels import FIELD_NAMED
 from search.engine.postings import IndexArrays, VarBytesColumnFile, decode_positions
+from search.engine.schema import PositionArray
 from search.engine.searching import SCORING, top_documents
 from search.query.language import parse_query
 from search.query.synonyms import default_synonyms, expand_synonyms
@@ -154,15 +155,15 @@ def test_top_documents_orders_by_score_then_document_number():
     assert top_documents(Matches(np.zeros(0, dtype=np.int64), np.zeros(0)), 3) == []
 
 
-def test_positions_decode_as_whoosh_encodes_them():
-    from whoosh.formats import Positions
-
-    lists = [[0], [3, 7, 8], [], [12], [1, 100, 1000]]
-    encoded = [Positions().encode(positions) for positions in lists if positions]
+def test_positions_decode_as_the_schema_encodes_them():
+    lists = [[0], [3, 7, 8], [], [12], [1, 100, 70_000, 4_000_000_000]]
+    encoded = [PositionArray().encode(positions) for positions in lists if positions]
+    assert [PositionArray().decode_positions(value) for value in encoded] == [p for p in lists if p]
+    assert [PositionArray(field_boost=2.0).decode_weight(value) for value in encoded] == [2.0, 6.0, 2.0, 8.0]
     docs = np.array([2, 5, 6, 40])
     decoded = decode_positions(docs, encoded)
     assert [decoded.of(i) for i in range(len(encoded))] == [p for p in lists if p]
-    assert (decoded.keys >> 32).tolist() == [2, 5, 5, 5, 6, 40, 40, 40]
+    assert (decoded.keys >> 32).tolist() == [2, 5, 5, 5, 6, 40, 40, 40, 40]
     assert decoded.keys.tolist() == sorted(decoded.keys.tolist())
 
 

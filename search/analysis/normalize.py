@@ -36,6 +36,8 @@ DIACRITIC_RANGES = (
     ("\u0670", "\u0670"),  # SUPERSCRIPT (dagger) ALEF: هٰذا is هذا
     ("\u06d6", "\u06ed"),  # Qur'anic pause and recitation marks
 )
+DROPPED_MARKS = frozenset([TATWEEL] + [chr(code) for low, high in DIACRITIC_RANGES
+                                        for code in range(ord(low), ord(high) + 1)])
 
 FOLD = {
     "\u0622": "\u0627",  # ALEF WITH MADDA ABOVE -> ALEF: آلاف / الاف
@@ -72,9 +74,7 @@ def fold_digits(text: str) -> str:
 
 def is_dropped(char: str) -> bool:
     """True for a character that carries no letter: a diacritic, tatweel or a format mark."""
-    if char == TATWEEL or unicodedata.category(char) == "Cf":
-        return True
-    return any(low <= char <= high for low, high in DIACRITIC_RANGES)
+    return char in DROPPED_MARKS or unicodedata.category(char) == "Cf"
 
 
 def mixes_word_and_separator(text: str) -> bool:

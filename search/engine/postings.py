@@ -641,20 +641,9 @@ def decode_blocks(raw: bytes, with_values: bool) -> tuple[np.ndarray, np.ndarray
 
 
 def decode_positions(ids: np.ndarray, values: list[bytes]) -> TermPositions:
-    """Keys of the Whoosh Positions values of postings ids (each a 4-byte count, then the pickled deltas)."""
-    deltas: list[int] = []
-    counts = np.zeros(len(values), dtype=np.int64)
-    for number, value in enumerate(values):
-        posting_deltas = pickle.loads(value[4:])
-        deltas.extend(posting_deltas)
-        counts[number] = len(posting_deltas)
+    """Keys of the postings ids from their schema.PositionArray values (each its positions as 4-byte integers)."""
+    counts = np.fromiter(map(len, values), dtype=np.int64, count=len(values)) >> 2
     starts = np.zeros(len(values) + 1, dtype=np.int64)
     np.cumsum(counts, out=starts[1:])
-    running = np.cumsum(np.asarray(deltas, dtype=np.int64))
-    # Each posting's deltas start from 0: subtract the running total before its first delta.
-    before = np.zeros(len(values), dtype=np.int64)
-    has_any = counts > 0
-    first = starts[:-1][has_any]
-    before[has_any] = running[first] - np.asarray(deltas, dtype=np.int64)[first]
-    positions = running - np.repeat(before, counts)
+    positions = np.frombuffer(b"".join(values), dtype="<u4").astype(np.int64)
     return TermPositions((np.repeat(np.asarray(ids, dtype=np.int64), counts) << 32) | positions, starts)

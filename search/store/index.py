@@ -133,8 +133,9 @@ MARKER = ".arabic-search-index"
 # field classes moved to search.engine.schema (Whoosh pickles them by name).
 # 5: a root level (title_root, body_root; analysis/levels.py), and a nisba's
 # plural and feminine stemmed as its singular (analysis/stem.py). 6: a
-# nisba's stem keeps its ي (اليمني -> يمني, no longer يمن).
-FORMAT_VERSION = 6
+# nisba's stem keeps its ي (اليمني -> يمني, no longer يمن). 7: positions as
+# 4-byte integers instead of pickled deltas (schema.PositionArray).
+FORMAT_VERSION = 7
 MANIFEST_FILE = "manifest.json"
 PROBLEMS_FILE = "problems.json"
 # Each seed's size and mtime as the manifest records them, and the manifest's
