@@ -71,6 +71,7 @@ MIN_COMPRESSED_BLOCK = 256
 ONE = 1.0
 WORKER_POLL_SECONDS = 0.2  # how often a wait on a writer subprocess checks that it is still alive
 _KEY_VALUE_LENGTHS = struct.Struct("!ii")  # before each term table entry (filetables._lengths)
+_RUN_ENTRY_LENGTH = struct.Struct("<Q")  # before each pickled entry of a spilled run (TermPool.save)
 
 
 class TermPool:
@@ -204,23 +205,25 @@ class TermPool:
             return
         path = "%s.terms" % random_name()
         with self.tempstore.create_file(path).raw_file() as run:
-            dump = pickle.Pickler(run, pickle.HIGHEST_PROTOCOL).dump
             for fieldname in sorted(self.fields):
                 terms = self.fields[fieldname]
                 for btext in sorted(terms):
-                    dump((fieldname, btext, terms[btext]))
+                    entry = pickle.dumps((fieldname, btext, terms[btext]), pickle.HIGHEST_PROTOCOL)
+                    run.write(_RUN_ENTRY_LENGTH.pack(len(entry)))
+                    run.write(entry)
         self.runs.append(path)
         self.fields = {}
         self.size = 0
 
     def _read_run(self, path: str):
+        """A run's entries one by one. Each was pickled on its own: one Unpickler over the whole file
+        would keep every entry it read in its memo, the whole run in memory by the end of the merge."""
         with self.tempstore.open_file(path).raw_file() as run:
-            load = pickle.Unpickler(run).load
             while True:
-                try:
-                    yield load()
-                except EOFError:
+                length = run.read(_RUN_ENTRY_LENGTH.size)
+                if not length:
                     return
+                yield pickle.loads(run.read(_RUN_ENTRY_LENGTH.unpack(length)[0]))
 
     def _in_memory(self):
         for fieldname in sorted(self.fields):
