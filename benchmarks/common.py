@@ -271,7 +271,9 @@ def run_measured(command: list[str], cwd: Path | None = None, env: dict | None =
 
 
 def check(measured: Measured, what: str) -> Measured:
-    if measured.returncode not in (0, 2):  # 2: cli.py index reports skipped records
+    # 2: cli.py index reports skipped records, or failed with a one-line "error: ..." (a writer killed)
+    failed = any(line.startswith("error: ") for line in measured.stderr.splitlines())
+    if measured.returncode not in (0, 2) or failed:
         sys.exit(f"{what} failed ({measured.returncode}):\n{measured.stderr[-3000:]}")
     return measured
 
