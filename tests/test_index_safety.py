@@ -252,6 +252,21 @@ def test_an_index_of_an_older_format_says_so_and_index_rebuilds_it(folders):
     assert hit_ids(found) == {"hospital.txt"}
 
 
+def test_an_older_index_whose_seeds_moved_says_one_thing_and_is_left_alone(folders):
+    marker = folders["index"] / MARKER
+    settings = json.loads(marker.read_text(encoding="utf-8"))
+    marker.write_text(json.dumps({**settings, "format": FORMAT_VERSION - 1}), encoding="utf-8")
+    folders["news"].rename(folders["news"].with_name("news-moved"))
+
+    search = run_cli("search", "مستشفى", "--index", folders["index"], cwd=folders["elsewhere"])
+
+    assert search.returncode == 2
+    [line] = search.stderr.splitlines()  # no "searching the index as it is" before the refusal
+    assert f"older version (format {FORMAT_VERSION - 1}" in line and "rebuild it: index --seeds DIR" in line
+    assert json.loads(marker.read_text(encoding="utf-8"))["format"] == FORMAT_VERSION - 1
+    assert documents(folders["index"]) == len(NEWS)
+
+
 def test_stats_of_an_index_whose_schema_classes_moved_is_one_line_and_a_search_rebuilds_it(folders):
     """Format 3 pickled its schema as search.schema.*: a TOC naming a module this code lacks."""
     marker = folders["index"] / MARKER

@@ -481,6 +481,7 @@ class Index:
         if settings.format > FORMAT_VERSION or remembered is None:
             self._check_format()  # newer: not ours to write; older and silent about its seeds: index rebuilds it
         if not remembered.is_dir():
+            self._check_format()  # an older index can neither be searched as it is nor rebuilt without its seeds
             return Freshness(note=f"the seeds folder {remembered} of {self.path} is missing: "
                                   "searching the index as it is")
         try:
