@@ -9,7 +9,8 @@ Why not Lucene's ArabicStemmer: it strips at most one prefix, so وبالمدر�
 keeps وب, it ignores pronoun clitics (مدرستها), and its bare-waw rule
 turns والد into الد and وزير into زير. Snowball's stemmer misses وال and
 فال. The rules here are data, each guarded by the shortest stem it may
-leave; the figures behind the guards are in the README ("Stemmer").
+leave; ``python benchmarks/stemmer_eval.py`` prints the figures behind them
+(this stemmer next to Lucene's, Snowball's and ISRI's, on news words and ARCD).
 
 Every input is already normalized (normalize.py): ة is ه, أ إ آ are ا.
 """
