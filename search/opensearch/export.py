@@ -6,7 +6,7 @@ the two cannot drift apart:
 
 - char filters: every code point whose normalize.fold_char differs from
   itself, so the cluster sees the text our tokenizer sees. Diacritics and
-  tatweel (DIACRITIC_RANGES) and format characters (category Cf) are
+  tatweel (normalize.DROPPED_MARKS) and format characters (category Cf) are
   ``pattern_replace`` ranges; the rest are ``mapping`` rules grouped by
   reason: FOLD (letter forms, Persian letters, digits), the Arabic
   presentation forms and ligatures (NFKC), then every other
@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..analysis.levels import EXACT, LEVELS, STEM, TEXT_FIELDS, field_names
-from ..analysis.normalize import DIACRITIC_RANGES, FOLD, TATWEEL, fold_char
+from ..analysis.normalize import DROPPED_MARKS, FOLD, fold_char
 from ..analysis.stopwords import STOPWORDS
 from ..analysis.tokenize import TOKEN_PATTERN, stem_or_none, tokenize
 from ..engine.schema import DIGEST_FIELD, field_kinds
@@ -125,10 +125,6 @@ def folded_code_points() -> Iterator[tuple[str, str]]:
             yield char, folded
 
 
-def is_diacritic(char: str) -> bool:
-    return char == TATWEEL or any(low <= char <= high for low, high in DIACRITIC_RANGES)
-
-
 def is_presentation_form(char: str) -> bool:
     return any(low <= ord(char) <= high for low, high in PRESENTATION_FORM_RANGES)
 
@@ -178,7 +174,7 @@ def char_filters() -> dict:
     groups: dict[str, list[str]] = {
         "fold_letters": [], "fold_presentation_forms": [], "fold_compatibility_and_case": []}
     for char, folded in folded_code_points():
-        if folded == "" and is_diacritic(char):
+        if folded == "" and char in DROPPED_MARKS:
             dropped_marks.append(char)
         elif folded == "" and unicodedata.category(char) == "Cf":
             dropped_format.append(char)
