@@ -478,10 +478,12 @@ class Index:
         self.check_seeds(seeds_dir)
         settings = self.settings()
         remembered = self.seeds_dir()
-        if settings.format > FORMAT_VERSION or remembered is None:
-            self._check_format()  # newer: not ours to write; older and silent about its seeds: index rebuilds it
-        if not remembered.is_dir():
-            self._check_format()  # an older index can neither be searched as it is nor rebuilt without its seeds
+        seeds_gone = remembered is not None and not remembered.is_dir()
+        if settings.format > FORMAT_VERSION or remembered is None or seeds_gone:
+            # Newer: not ours to write. Older, and silent about its seeds or its seeds gone: it can neither be
+            # searched as it is nor rebuilt here (index --seeds rebuilds it).
+            self._check_format()
+        if seeds_gone:
             return Freshness(note=f"the seeds folder {remembered} of {self.path} is missing: "
                                   "searching the index as it is")
         try:
